@@ -165,7 +165,9 @@ class SnippetSpec:
             return 1 if (self.rounding == "ceil" and num_frames > 0) else 0
         full = (num_frames - self.length) // self.stride + 1
         covered = (full - 1) * self.stride + self.length
-        return full + (1 if self.rounding == "ceil" and covered < num_frames else 0)
+        # Under "ceil", frames after the last full window get one more (padded) window if it starts on one.
+        extra = self.rounding == "ceil" and covered < num_frames and full * self.stride < num_frames
+        return full + int(extra)
 
     def windows(self, num_frames: int) -> list[tuple[int, int]]:
         """Half-open frame windows ``[start, end)`` of each snippet; ``end`` may pass ``num_frames`` under

@@ -1,0 +1,1 @@
+"""The ``vadkit`` command line: thin verbs over the Python API."""

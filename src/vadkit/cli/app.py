@@ -1,0 +1,23 @@
+"""The ``vadkit`` Typer application; each verb lives in its own module and calls the Python API."""
+
+from __future__ import annotations
+
+import typer
+
+from vadkit.cli import demo_cmd, eval_cmd, info_cmd
+
+app = typer.Typer(
+    name="vadkit",
+    help="Video anomaly detection and understanding: detect, localise, explain and benchmark abnormal events.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("info")(info_cmd.info)
+app.command("demo")(demo_cmd.demo)
+app.command("eval")(eval_cmd.eval_scores)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,86 @@
+"""A self-contained HTML report of one evaluation: metrics, settings and score curves (the PNG is inlined)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from vadkit.report.plots import plot_score_curves
+from vadkit.snippets import expand_to_frames
+from vadkit.types import EvalReport, GroundTruth
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.7rem; text-align: left; }
+th { background: #f3f3f3; }
+img { max-width: 100%; }
+pre { background: #f7f7f7; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
+.note { color: #555; }
+"""
+
+
+def _metric_cell(value: float) -> str:
+    return "undefined" if math.isnan(value) else f"{value:.4f}"
+
+
+def write_eval_report(
+    out_dir: str | Path,
+    report: EvalReport,
+    ground_truth: Mapping[str, GroundTruth],
+    scores: Mapping[str, np.ndarray],
+    snippet_length: int,
+    fps: float,
+    *,
+    title: str = "vadkit evaluation",
+    note: str = "",
+) -> Path:
+    """Write ``scores.png`` and ``report.html`` into ``out_dir``; returns the HTML path.
+
+    Snippet scores are expanded to frames with :func:`vadkit.snippets.expand_to_frames`, the same function
+    the metrics used.
+    """
+    out = Path(out_dir)
+    frame_scores = {
+        video: expand_to_frames(scores[video], gt.num_frames, snippet_length, video=video)
+        if scores[video].shape[0] != gt.num_frames
+        else np.asarray(scores[video], dtype=np.float64)
+        for video, gt in ground_truth.items()
+    }
+    png = plot_score_curves(out / "scores.png", frame_scores, ground_truth, fps)
+    image = base64.b64encode(png.read_bytes()).decode("ascii")
+    metric_rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{_metric_cell(value)}</td></tr>"
+        for name, value in report.metrics.items()
+    )
+    video_rows = "".join(
+        f"<tr><td>{html.escape(video)}</td><td>{html.escape(str(ground_truth[video].label))}</td>"
+        f"<td>{ground_truth[video].num_frames}</td>"
+        f"<td>{_metric_cell(report.per_video.get(video, {}).get('auc', math.nan))}</td></tr>"
+        for video in ground_truth
+    )
+    settings = html.escape(json.dumps(report.to_dict()["settings"], indent=2))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{_STYLE}</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="note">{html.escape(note)}</p>
+<h2>Metrics ({html.escape(report.protocol)}: {report.num_videos} videos, {report.num_frames} frames)</h2>
+<table><tr><th>metric</th><th>value</th></tr>{metric_rows}</table>
+<h2>Videos</h2>
+<table><tr><th>video</th><th>class</th><th>frames</th><th>per-video AUC</th></tr>{video_rows}</table>
+<h2>Score curves</h2>
+<img alt="frame scores per video, ground-truth anomalies shaded" src="data:image/png;base64,{image}">
+<h2>Settings</h2>
+<pre>{settings}</pre>
+</body></html>
+"""
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
