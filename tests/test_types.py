@@ -64,7 +64,7 @@ def test_features_reject_nan_naming_video_and_rows() -> None:
 
 def test_features_check_crops_and_round_trip(tmp_path) -> None:
     data = np.random.default_rng(0).normal(size=(5, 10, 8))
-    with pytest.raises(ValidationError, match="10 crops"):
+    with pytest.raises(ValidationError, match="10 crops, the snippet spec 5"):
         Features("v", data, SnippetSpec(crops=5))
     feats = Features("v", data, SnippetSpec(crops=10), manifest={"extractor": "x"})
     assert feats.data.dtype == np.float32 and not feats.data.flags.writeable

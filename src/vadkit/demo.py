@@ -2,10 +2,11 @@
 
 The demo renders a few short clips of a textured scene in which one pedestrian walks across; in the abnormal
 clips the pedestrian runs for a while. It writes them as H.264 ``.mp4`` files, decodes them again with
-:func:`vadkit.io.open_video`, scores every 16-frame snippet with a weight-free **motion-energy baseline** (mean
-absolute difference between consecutive frames; no learning, no model), writes the snippet scores as
-``<video>.npy`` files the way any method's outputs are evaluated, builds frame ground truth from what was drawn,
-evaluates with :func:`vadkit.eval.evaluate`, and writes ``metrics.json``, a score plot and an HTML report.
+:func:`vadkit.io.open_video`, scores every 16-frame snippet with a weight-free **motion-energy baseline**
+(mean absolute difference between consecutive frames; no learning, no model), writes the snippet scores as
+``<video>.npy`` files the way any method's outputs are evaluated, builds frame ground truth from what was
+drawn, evaluates with :func:`vadkit.eval.evaluate`, and writes ``metrics.json``, a score plot and an HTML
+report.
 
 It stands in until the synthetic benchmark, the extractors and the methods land; the baseline is a sanity
 check of the pipeline, not a detector anyone should use.

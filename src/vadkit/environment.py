@@ -45,12 +45,17 @@ class EnvironmentInfo:
             ("python", self.python),
             ("platform", self.platform),
             ("numpy", self.numpy),
-            ("torch", f"{self.torch} (threads {self.torch_threads}, CUDA {'yes' if self.cuda_available else 'no'})"),
+            (
+                "torch",
+                f"{self.torch} (threads {self.torch_threads}, CUDA {'yes' if self.cuda_available else 'no'})",
+            ),
             ("PyAV", f"{self.pyav} (FFmpeg {self.ffmpeg})"),
             ("OpenCV", f"{self.opencv} (threads {self.opencv_threads})"),
             ("CPUs", str(self.cpu_count)),
         ]
-        rows += [(f"extra [{name}]", "installed" if ok else "not installed") for name, ok in self.extras.items()]
+        rows += [
+            (f"extra: {name}", "installed" if ok else "not installed") for name, ok in self.extras.items()
+        ]
         return rows
 
 

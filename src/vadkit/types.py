@@ -2,7 +2,8 @@
 
 All are frozen dataclasses validated on construction: shapes, dtypes and finiteness are checked and a
 :class:`~vadkit.errors.ValidationError` names the offending video and field. Each type serialises to JSON
-(``to_dict``/``from_dict``); the ones that carry arrays also save to and load from a ``.npy`` + ``.json`` pair.
+(``to_dict``/``from_dict``); the ones that carry arrays also save to and load from a ``.npy`` + ``.json``
+pair.
 
 Frame indices are 0-based and intervals are half-open ``[start, end)`` everywhere inside vadkit; the
 conventions of each benchmark's files are translated at the edge (:mod:`vadkit.data.conventions`).
@@ -34,7 +35,9 @@ def _finite_array(owner: str, name: str, value: Any, dtype: Any, ndims: Sequence
     if array.dtype.kind not in "biuf":
         raise ValidationError(f"{owner}: {name} must be numeric, got dtype {array.dtype}")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
-        bad = np.flatnonzero(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1)) if array.size else []
+        bad = (
+            np.flatnonzero(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1)) if array.size else []
+        )
         first = ", ".join(str(i) for i in list(bad)[:5])
         raise ValidationError(f"{owner}: {name} contains NaN or inf (first bad rows: {first})")
     array = np.array(array, dtype=dtype, copy=True)
@@ -151,7 +154,9 @@ class SnippetSpec:
 
     def __post_init__(self) -> None:
         if self.length < 1 or self.stride < 1:
-            raise ValidationError(f"SnippetSpec: length and stride must be >= 1, got {self.length}, {self.stride}")
+            raise ValidationError(
+                f"SnippetSpec: length and stride must be >= 1, got {self.length}, {self.stride}"
+            )
         if self.rounding not in ("ceil", "floor"):
             raise ValidationError(f"SnippetSpec: rounding must be 'ceil' or 'floor', got {self.rounding!r}")
         if self.crops < 1:
@@ -172,7 +177,9 @@ class SnippetSpec:
     def windows(self, num_frames: int) -> list[tuple[int, int]]:
         """Half-open frame windows ``[start, end)`` of each snippet; ``end`` may pass ``num_frames`` under
         ``"ceil"`` (the reader pads those windows with the last frame)."""
-        return [(i * self.stride, i * self.stride + self.length) for i in range(self.num_snippets(num_frames))]
+        return [
+            (i * self.stride, i * self.stride + self.length) for i in range(self.num_snippets(num_frames))
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
@@ -202,7 +209,7 @@ class Features:
             raise ValidationError(f"{self.video}: features have no snippets (shape {data.shape})")
         if data.ndim == 3 and data.shape[1] != self.snippet.crops:
             raise ValidationError(
-                f"{self.video}: features have {data.shape[1]} crops but the snippet spec says {self.snippet.crops}"
+                f"{self.video}: features have {data.shape[1]} crops, the snippet spec {self.snippet.crops}"
             )
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "manifest", _frozen_mapping(self.manifest))
@@ -218,10 +225,12 @@ class Features:
         return int(self.data.shape[-1])
 
     def save(self, stem: str | Path) -> Path:
-        """Write ``<stem>.npy`` (the array, the public layout) and ``<stem>.json`` (the rest); returns the .npy."""
+        """Write ``<stem>.npy`` (the array, public layout) and ``<stem>.json`` (the rest); returns the .npy"""
         npy, meta = _pair_paths(stem)
         _save_array(npy, self.data)
-        write_json(meta, {"video": self.video, "snippet": self.snippet.to_dict(), "manifest": dict(self.manifest)})
+        write_json(
+            meta, {"video": self.video, "snippet": self.snippet.to_dict(), "manifest": dict(self.manifest)}
+        )
         return npy
 
     @classmethod
@@ -324,7 +333,8 @@ class GroundTruth:
         for event in events:
             if event.end > labels.shape[0]:
                 raise ValidationError(
-                    f"{self.video}: event [{event.start}, {event.end}) passes the last frame ({labels.shape[0]})"
+                    f"{self.video}: event [{event.start}, {event.end}) passes the last frame "
+                    f"({labels.shape[0]} frames)"
                 )
         object.__setattr__(self, "events", events)
         if self.boxes is not None:
@@ -397,7 +407,9 @@ class Event:
 
     def __post_init__(self) -> None:
         if self.start < 0 or self.end <= self.start:
-            raise ValidationError(f"{self.video}: event needs 0 <= start < end, got [{self.start}, {self.end})")
+            raise ValidationError(
+                f"{self.video}: event needs 0 <= start < end, got [{self.start}, {self.end})"
+            )
         for name in ("fps", "peak_score", "mean_score"):
             if not math.isfinite(getattr(self, name)):
                 raise ValidationError(f"{self.video}: event {name} must be finite")
@@ -512,7 +524,9 @@ class EvalReport:
             num_videos=int(data["num_videos"]),
             num_frames=int(data["num_frames"]),
             settings=data.get("settings", {}),
-            per_video={v: {k: restore(x) for k, x in m.items()} for v, m in data.get("per_video", {}).items()},
+            per_video={
+                v: {k: restore(x) for k, x in m.items()} for v, m in data.get("per_video", {}).items()
+            },
         )
 
     @classmethod

@@ -8,7 +8,7 @@ from vadkit.cli import demo_cmd, eval_cmd, info_cmd
 
 app = typer.Typer(
     name="vadkit",
-    help="Video anomaly detection and understanding: detect, localise, explain and benchmark abnormal events.",
+    help="Video anomaly detection and understanding: detect, localise, explain, benchmark abnormal events.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from vadkit.cli.tables import metrics_table
-from vadkit.evaluation_run import evaluate_score_dir
+from vadkit.eval import evaluate_score_dir, list_protocols
 
 
 def _parse_options(pairs: list[str]) -> dict[str, str]:
@@ -22,29 +23,36 @@ def _parse_options(pairs: list[str]) -> dict[str, str]:
 
 
 def eval_scores(
-    protocol: str = typer.Option(..., "--protocol", "-p", help="ucf-crime, xd-violence, shanghaitech-weak, "
-                                 "shanghaitech, ped2 or avenue (vadkit.eval.list_protocols())."),
-    scores: Path = typer.Option(..., "--scores", help="Folder of <video>.npy score files (per snippet or frame)."),
-    gt: Path = typer.Option(..., "--gt", help="The benchmark's annotation file or folder."),
-    gt_option: list[str] = typer.Option(
-        [], "--gt-option", help="Ground-truth builder option KEY=VALUE (repeatable), e.g. list_file=..."
-    ),
-    compat: str | None = typer.Option(None, "--compat", help="Reproduce a reference quirk, e.g. ano_pred."),
-    score_level: str = typer.Option("auto", "--score-level", help="auto, snippet or frame."),
-    out: Path = typer.Option(Path("."), "--out", help="Folder for metrics.json."),
+    protocol: Annotated[
+        str, typer.Option("--protocol", "-p", help=f"One of: {', '.join(list_protocols())}.")
+    ],
+    scores: Annotated[
+        Path, typer.Option("--scores", help="Folder of <video>.npy files (per snippet or frame).")
+    ],
+    gt: Annotated[Path, typer.Option("--gt", help="The benchmark's annotation file or folder.")],
+    gt_option: Annotated[
+        list[str] | None,
+        typer.Option("--gt-option", help="Ground-truth option KEY=VALUE (repeatable), e.g. list_file=PATH."),
+    ] = None,
+    compat: Annotated[
+        str | None, typer.Option("--compat", help="Reproduce a reference quirk: ano_pred.")
+    ] = None,
+    score_level: Annotated[str, typer.Option("--score-level", help="auto, snippet or frame.")] = "auto",
+    out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json.")] = Path("."),
 ) -> None:
-    """Evaluate per-video score files against ground truth and write metrics.json."""
+    """Evaluate per-video score files against a benchmark's ground truth and write metrics.json."""
     result = evaluate_score_dir(
         protocol,
         scores,
         gt,
-        gt_options=_parse_options(gt_option),
+        gt_options=_parse_options(gt_option or []),
         compat=compat,
         score_level=score_level,
         out_dir=out,
     )
     console = Console()
     console.print(metrics_table(result.report))
-    for warning in result.warnings:
-        console.print(f"[yellow]note:[/yellow] {warning}")
+    extra = result.report.settings.get("extra_score_videos") or []
+    if extra:
+        console.print(f"[yellow]note:[/yellow] {len(extra)} score files name no ground-truth video (ignored)")
     console.print(f"metrics: {result.metrics_path}")

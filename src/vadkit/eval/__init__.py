@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vadkit.eval.evaluate import evaluate
+from vadkit.eval.evaluate import evaluate, frame_level_scores
 from vadkit.eval.metrics import (
     ap_pr_trapz,
     ap_sklearn,
@@ -24,6 +24,7 @@ from vadkit.eval.protocols import (
     get_protocol,
     list_protocols,
 )
+from vadkit.eval.score_dir import ScoreDirEvaluation, evaluate_score_dir, load_named_scores
 from vadkit.eval.score_files import load_score_dir, load_score_file
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "METRIC_KINDS",
     "PROTOCOLS",
     "Protocol",
+    "ScoreDirEvaluation",
     "ap_pr_trapz",
     "ap_sklearn",
     "auc_abnormal_videos",
@@ -39,10 +41,13 @@ __all__ = [
     "eer",
     "eer_point",
     "evaluate",
+    "evaluate_score_dir",
     "far_at_threshold",
     "far_metric_name",
+    "frame_level_scores",
     "get_protocol",
     "list_protocols",
+    "load_named_scores",
     "load_score_dir",
     "load_score_file",
     "macro_average",

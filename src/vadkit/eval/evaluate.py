@@ -51,10 +51,11 @@ def _score_array(video: str, value: ArrayLike | FrameScores) -> np.ndarray:
     return array
 
 
-def _frame_scores(
-    video: str, scores: np.ndarray, num_frames: int, level: ScoreLevel, snippet_length: int
+def frame_level_scores(
+    video: str, scores: np.ndarray, num_frames: int, level: ScoreLevel = "auto", snippet_length: int = 16
 ) -> tuple[np.ndarray, str]:
-    """Frame-level scores of one video and the level they were given at (``"frame"`` or ``"snippet"``).
+    """Frame-level scores of one video and the level they were given at (``"frame"`` or ``"snippet"``);
+    what :func:`evaluate` scores, and what reports plot.
 
     ``auto``: ``num_frames`` scores are frame scores (this wins when a snippet count equals ``num_frames``),
     a snippet count of ``num_frames`` (:func:`~vadkit.snippets.allowed_snippet_counts`) is snippet scores.
@@ -92,7 +93,7 @@ def _prepared_video(
     video: str, labels: np.ndarray, raw: ArrayLike | FrameScores, protocol: Protocol, score_level: ScoreLevel
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Labels and frame scores of one video after expansion, dropping and normalisation; and the level."""
-    frame_scores, level = _frame_scores(
+    frame_scores, level = frame_level_scores(
         video, _score_array(video, raw), labels.shape[0], score_level, protocol.snippet_length
     )
     drop = protocol.drop_first_frames

@@ -51,11 +51,14 @@ class Protocol:
 
     Attributes:
         name: registry name (``"ucf-crime"``…).
-        dataset: ``ucf_crime``, ``xd_violence``, ``shanghaitech``, ``ped2``, ``avenue`` or ``synthetic`` (vadkit's own clips).
+        dataset: ``ucf_crime``, ``xd_violence``, ``shanghaitech``, ``ped2``, ``avenue`` or ``synthetic``
+            (vadkit's own clips).
         metrics: metric kinds reported, from :data:`METRIC_KINDS`, in report order.
         headline: the metric kind papers quote for this benchmark (one of ``metrics``).
         gt_options: options handed to the dataset's ground-truth builder (frame convention, length rule,
-            annotation source), as strings.
+            annotation source), as strings. ``snippet_counts="scores"`` means: T of each video is the
+            length of its snippet-score file (the reference procedure when frame counts are unknown).
+        required_gt_options: builder options the user must give (e.g. the weak split's ``list_file``).
         snippet_length: frames per snippet when expanding snippet scores to frames.
         drop_first_frames: frames removed from the start of every video (labels and scores) before scoring.
         normalize_per_video: min-max normalise each video's frame scores to ``[0, 1]`` (a constant video
@@ -72,6 +75,7 @@ class Protocol:
     metrics: tuple[str, ...]
     headline: str
     gt_options: Mapping[str, str] = field(default_factory=dict)
+    required_gt_options: tuple[str, ...] = ()
     snippet_length: int = 16
     drop_first_frames: int = 0
     normalize_per_video: bool = False
@@ -114,6 +118,7 @@ class Protocol:
             )
         options = {str(k): str(v) for k, v in dict(self.gt_options).items()}
         object.__setattr__(self, "metrics", metrics)
+        object.__setattr__(self, "required_gt_options", tuple(self.required_gt_options))
         object.__setattr__(self, "gt_options", MappingProxyType(options))
 
     def metric_name(self, kind: str) -> str:
@@ -135,6 +140,7 @@ class Protocol:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["metrics"] = list(self.metrics)
         data["gt_options"] = dict(self.gt_options)
+        data["required_gt_options"] = list(self.required_gt_options)
         return data
 
 
@@ -198,12 +204,15 @@ _BUILTIN_PROTOCOLS = (
         dataset="ucf_crime",
         metrics=("auc_micro", "ap_sklearn", "auc_abnormal_videos", "far", "auc_macro"),
         headline="auc_micro",
-        gt_options={"convention": "sultani", "length": "frames"},
+        gt_options={"convention": "rtfm", "length": "frames"},
         description=(
             "Weakly-supervised UCF-Crime (290 test videos, 140 abnormal). Papers report the frame-level ROC "
             "AUC over all test frames at once (auc_micro), with snippet scores repeated x16 (Sultani et al. "
             "2018, RTFM, UR-DMU, VadCLIP...). Some add the AUC over abnormal videos only "
-            "(auc_abnormal_videos, 'AUC_A'), the false alarm rate at 0.5 on normal videos (far@0.5), or AP."
+            "(auc_abnormal_videos, 'AUC_A'), the false alarm rate at 0.5 on normal videos (far@0.5), or AP. "
+            "Ground truth: RTFM's convention (annotated start as a 0-based index, inclusive end) on each "
+            "video's real frames; RTFM itself evaluates on T*16 frames (--gt-option length=snippets "
+            "--gt-option snippet_counts=scores reproduces that)."
         ),
     ),
     Protocol(
@@ -224,11 +233,14 @@ _BUILTIN_PROTOCOLS = (
         dataset="shanghaitech",
         metrics=("auc_micro", "far", "auc_abnormal_videos"),
         headline="auc_micro",
-        gt_options={"source": "test_frame_mask", "split": "weak", "length": "frames"},
+        gt_options={"length": "ceil16", "snippet_counts": "scores"},
+        required_gt_options=("list_file",),
         description=(
             "Weakly-supervised ShanghaiTech (Zhong et al. 2019 split: 238 train / 199 test videos, 44 "
             "abnormal in test). Papers report auc_micro with snippet scores repeated x16; RTFM's gt-sh.npy "
-            "pads each video's frame masks to ceil(n/16)*16 frames with its last label."
+            "pads each video's frame masks to ceil(n/16)*16 frames with its last label, and normal videos "
+            "(no mask) get T*16 frames from the number of snippet scores: the defaults reproduce it. Needs "
+            "the weak test list (--gt-option list_file=shanghai-i3d-test-10crop.list)."
         ),
     ),
     Protocol(
@@ -236,7 +248,6 @@ _BUILTIN_PROTOCOLS = (
         dataset="shanghaitech",
         metrics=_ONE_CLASS_METRICS,
         headline="auc_micro",
-        gt_options={"source": "test_frame_mask", "split": "one_class"},
         description=_ONE_CLASS_DESCRIPTION.format(what="ShanghaiTech (107 videos)"),
     ),
     Protocol(
@@ -244,7 +255,6 @@ _BUILTIN_PROTOCOLS = (
         dataset="ped2",
         metrics=_ONE_CLASS_METRICS,
         headline="auc_micro",
-        gt_options={"source": "UCSDped2.m"},
         description=_ONE_CLASS_DESCRIPTION.format(what="UCSD Ped2 (12 videos)")
         + " Frame GT comes from UCSDped2.m or ped2.mat, which disagree on 7 of 12 videos.",
     ),
@@ -253,7 +263,6 @@ _BUILTIN_PROTOCOLS = (
         dataset="avenue",
         metrics=_ONE_CLASS_METRICS,
         headline="auc_micro",
-        gt_options={"source": "testing_label_mask"},
         description=_ONE_CLASS_DESCRIPTION.format(what="CUHK Avenue (21 videos)")
         + " Test videos 8 and 18 are entirely abnormal and have no per-video AUC without padding.",
     ),

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vadkit.eval import frame_level_scores
 from vadkit.report.plots import plot_score_curves
-from vadkit.snippets import expand_to_frames
 from vadkit.types import EvalReport, GroundTruth
 
 _STYLE = """
@@ -38,19 +38,17 @@ def write_eval_report(
     snippet_length: int,
     fps: float,
     *,
+    score_level: str = "auto",
     title: str = "vadkit evaluation",
     note: str = "",
 ) -> Path:
     """Write ``scores.png`` and ``report.html`` into ``out_dir``; returns the HTML path.
 
-    Snippet scores are expanded to frames with :func:`vadkit.snippets.expand_to_frames`, the same function
-    the metrics used.
+    Scores are brought to frames by :func:`vadkit.eval.frame_level_scores`, as the metrics were.
     """
     out = Path(out_dir)
     frame_scores = {
-        video: expand_to_frames(scores[video], gt.num_frames, snippet_length, video=video)
-        if scores[video].shape[0] != gt.num_frames
-        else np.asarray(scores[video], dtype=np.float64)
+        video: frame_level_scores(video, scores[video], gt.num_frames, score_level, snippet_length)[0]
         for video, gt in ground_truth.items()
     }
     png = plot_score_curves(out / "scores.png", frame_scores, ground_truth, fps)

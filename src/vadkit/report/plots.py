@@ -8,10 +8,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from vadkit.types import GroundTruth  # noqa: E402
+from vadkit.types import GroundTruth
 
 
 def plot_score_curves(
