@@ -79,9 +79,9 @@ def render_clip(clip: DemoClip, num_frames: int = NUM_FRAMES) -> Iterator[np.nda
     (a 10x22 px figure whose legs alternate) walking left to right, running inside ``clip.anomaly``."""
     width, height = SIZE
     rng = np.random.default_rng(clip.seed)
-    coarse = rng.uniform(60, 160, size=(height // 8 + 1, width // 8 + 1))
+    coarse = rng.uniform(80, 180, size=(height // 8 + 1, width // 8 + 1))
     background = np.kron(coarse, np.ones((8, 8)))[:height, :width]
-    colour = rng.uniform(20, 60, size=3)
+    colour = rng.uniform(10, 40, size=3)
     top = int(rng.integers(30, height - 40))
     x = 0.0
     for index in range(num_frames):
