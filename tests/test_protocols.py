@@ -21,10 +21,15 @@ EXPECTED = {
     "shanghaitech": ("shanghaitech", "auc_micro", {"auc_micro", "auc_macro", "eer"}),
     "ped2": ("ped2", "auc_micro", {"auc_micro", "auc_macro", "eer"}),
     "avenue": ("avenue", "auc_micro", {"auc_micro", "auc_macro", "eer"}),
+    "synthetic": (
+        "synthetic",
+        "auc_micro",
+        {"auc_micro", "ap_sklearn", "ap_pr_trapz", "auc_abnormal_videos", "auc_macro", "far"},
+    ),
 }
 
 
-def test_registry_lists_the_six_protocols() -> None:
+def test_registry_lists_the_builtin_protocols() -> None:
     assert list_protocols() == sorted(EXPECTED)
     assert set(PROTOCOLS) == set(EXPECTED)
 

@@ -266,6 +266,17 @@ _BUILTIN_PROTOCOLS = (
         description=_ONE_CLASS_DESCRIPTION.format(what="CUHK Avenue (21 videos)")
         + " Test videos 8 and 18 are entirely abnormal and have no per-video AUC without padding.",
     ),
+    Protocol(
+        name="synthetic",
+        dataset="synthetic",
+        metrics=("auc_micro", "ap_sklearn", "ap_pr_trapz", "auc_abnormal_videos", "auc_macro", "far"),
+        headline="auc_micro",
+        description=(
+            "vadkit's synthetic benchmark (vadkit synth): frame-level metrics on the test split's real "
+            "frames, reported like UCF-Crime (auc_micro headline) with both APs, the AUC over abnormal "
+            "videos, the mean per-video AUC and the false alarm rate at 0.5 on normal videos."
+        ),
+    ),
 )
 
 for _builtin in _BUILTIN_PROTOCOLS:
