@@ -1,0 +1,163 @@
+"""The weakly-supervised head contract, the method registry and reference-checkpoint loading.
+
+A weakly-supervised head is a plain ``torch.nn.Module`` from snippet features to snippet anomaly scores in
+``[0, 1]``, with the training objective of its paper as :meth:`WeakHead.loss`. It is usable without vadkit's
+trainer: build it, call :meth:`WeakHead.snippet_scores` or :meth:`WeakHead.loss`.
+
+Tensors:
+
+* ``features``: ``(B, T, D)``, or ``(B, C, T, D)`` with ``C`` spatial crops (RTFM's 10-crop features); rows
+  past a video's length are zero padding.
+* ``lengths``: ``(B,)`` valid snippet counts, or ``None`` when every row is valid.
+* ``labels``: ``(B,)`` video-level labels, 1 = abnormal.
+* ``audio``: ``(B, T, Da)`` for audio-visual methods (HL-Net's VGGish features), else ``None``.
+
+How videos become training sequences differs per method (32 mean-pooled segments for MIL and RTFM, padding or
+pooling to a fixed length for others): each head declares it in :attr:`WeakHead.train_sequence`, and the data
+pipeline applies the matching function of :mod:`vadkit.snippets`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import torch
+from torch import nn
+
+from vadkit.errors import ValidationError
+from vadkit.registry import Registry
+
+SequenceMode = Literal["segments", "pool_or_pad", "full"]
+
+
+@dataclass(frozen=True)
+class TrainSequence:
+    """How a training video becomes a fixed-length sequence.
+
+    ``"segments"``: :func:`vadkit.snippets.resample_segments` to ``length`` rows (MIL, RTFM);
+    ``"pool_or_pad"``: :func:`vadkit.snippets.pool_or_pad` to ``length`` rows, keeping the valid length;
+    ``"full"``: the whole video (batch size 1 or padding by the caller).
+    """
+
+    mode: SequenceMode
+    length: int | None = None
+
+
+@dataclass(frozen=True)
+class WeakBatch:
+    """One training batch of video-level-labelled bags (see the module docstring for shapes)."""
+
+    features: torch.Tensor
+    labels: torch.Tensor
+    lengths: torch.Tensor | None = None
+    audio: torch.Tensor | None = None
+
+
+class WeakHead(nn.Module, ABC):
+    """A weakly-supervised anomaly head: snippet features -> snippet scores, trained by :meth:`loss`.
+
+    Subclasses set :attr:`name` (registry name) and :attr:`train_sequence`, keep the reference
+    implementation's parameter names and shapes (so its published checkpoints load with ``strict=True``),
+    and are registered with ``@register_method(name)``.
+    """
+
+    name: ClassVar[str] = ""
+    train_sequence: ClassVar[TrainSequence] = TrainSequence("full")
+
+    @abstractmethod
+    def snippet_scores(
+        self, features: torch.Tensor, lengths: torch.Tensor | None = None, audio: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``(B, T)`` anomaly scores in ``[0, 1]``, combining crops the way the reference evaluation does."""
+
+    @abstractmethod
+    def loss(self, batch: WeakBatch) -> tuple[torch.Tensor, dict[str, float]]:
+        """The paper's training objective on ``batch``: the scalar to minimise and its named parts."""
+
+
+METHODS: Registry[WeakHead] = Registry("method")
+"""Registered methods: ``METHODS.create("rtfm", feature_dim=2048)``."""
+
+
+def register_method(name: str) -> Callable[[type[WeakHead]], type[WeakHead]]:
+    """Class decorator registering a head under ``name`` (and setting its :attr:`~WeakHead.name`)."""
+
+    def decorate(cls: type[WeakHead]) -> type[WeakHead]:
+        cls.name = name
+        METHODS.register(name)(cls)
+        return cls
+
+    return decorate
+
+
+def create_method(name: str, **config: Any) -> WeakHead:
+    """The method registered as ``name``, built with ``config``."""
+    return METHODS.create(name, **config)
+
+
+def list_methods() -> list[str]:
+    """Names of the registered methods."""
+    return METHODS.names()
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """A checkpoint's tensors, loaded weights-only (never an arbitrary pickle).
+
+    Reads ``.safetensors`` files and PyTorch ``.pt``/``.pth``/``.pkl`` files through
+    ``torch.load(weights_only=True)``; a checkpoint that wraps its state dict (``{"state_dict": ...}``,
+    ``{"model": ...}``) is unwrapped, and DataParallel's ``module.`` prefix is removed.
+
+    Raises:
+        ValidationError: the file is missing, is not a weights-only checkpoint, or holds no tensors.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"{path}: checkpoint not found")
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            loaded: Any = load_file(str(path))
+        else:
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError or OSError depending on the damage
+        raise ValidationError(f"{path}: not a weights-only checkpoint ({exc})") from exc
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(loaded, Mapping) and isinstance(loaded.get(key), Mapping):
+            loaded = loaded[key]
+    if not isinstance(loaded, Mapping) or not any(isinstance(v, torch.Tensor) for v in loaded.values()):
+        raise ValidationError(f"{path}: holds no state dict of tensors")
+    prefix = "module."
+    return {
+        (k[len(prefix) :] if k.startswith(prefix) else k): v
+        for k, v in loaded.items()
+        if isinstance(v, torch.Tensor)
+    }
+
+
+def load_reference_checkpoint(name: str, path: str | Path, **config: Any) -> WeakHead:
+    """Build method ``name`` with ``config`` and load the authors' published checkpoint into it, strictly.
+
+    Raises:
+        ValidationError: the checkpoint cannot be read, or its keys/shapes differ from the model's (the
+            message lists the missing, unexpected and mis-shaped parameters).
+    """
+    model = create_method(name, **config)
+    state = read_state_dict(path)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
+    if missing or unexpected or shapes:
+        details = "; ".join(
+            f"{label}: {', '.join(keys[:8])}{' ...' if len(keys) > 8 else ''}"
+            for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape differs", shapes))
+            if keys
+        )
+        raise ValidationError(f"{path}: does not fit {name} ({details})")
+    model.load_state_dict(state, strict=True)
+    return model
