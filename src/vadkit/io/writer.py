@@ -11,7 +11,6 @@ import av
 import cv2
 import numpy as np
 from av.video.frame import VideoFrame
-from av.video.reformatter import VideoReformatter
 
 from vadkit.errors import ValidationError
 from vadkit.io.frame_folder import IMAGE_EXTENSIONS
@@ -83,18 +82,13 @@ def write_video(
             stream = container.add_stream(codec, rate=rate, options=encoder_options)
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
             stream.codec_context.thread_count = 1
-            # Convert to the encoder's pixel format ourselves, single-threaded: left to the codec context,
-            # the conversion is multi-threaded, and the first frame of a file then came out different about
-            # once in 700 writes (measured), breaking byte-identical output.
-            to_encoder = VideoReformatter()
             for index, frame in enumerate(itertools.chain([first], stream_of)):
                 image = _image(path, index, frame, allow_gray=False)
                 if image.shape != first.shape:
                     raise ValidationError(
                         f"{path}: frame {index} is {image.shape}, the first frame {first.shape}"
                     )
-                rgb = VideoFrame.from_ndarray(image, format="rgb24")
-                container.mux(stream.encode(to_encoder.reformat(rgb, format=pix_fmt, threads=1)))
+                container.mux(stream.encode(VideoFrame.from_ndarray(image, format="rgb24")))
                 written += 1
             container.mux(stream.encode())
     except BaseException:
