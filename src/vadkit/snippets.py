@@ -180,6 +180,25 @@ def pool_or_pad(features: ArrayLike, target: int = 256) -> tuple[np.ndarray, int
     return _zero_pad(array, target), length
 
 
+def subsample_or_pad(features: ArrayLike, target: int = 200) -> tuple[np.ndarray, int]:
+    """XDVioDet's training-time length handling (``utils.process_feat(feat, 200, is_random=False)``, HL-Net).
+
+    If ``T > target``, keep the rows ``floor(linspace(0, T - 1, target))`` (rows are *picked*, first and last
+    kept, not averaged as in :func:`pool_or_pad`) and return length ``target``; otherwise zero-pad on axis 0
+    to ``target`` rows and return ``T``. The reference casts the indices to ``uint16``, which wraps for
+    ``T > 65536``; vadkit uses int64.
+
+    Returns:
+        ``(array (target, ...), valid_length)``.
+    """
+    array = _rows(features, "subsample_or_pad")
+    _positive(target, "target", "subsample_or_pad")
+    length = array.shape[0]
+    if length > target:
+        return array[np.floor(np.linspace(0, length - 1, target)).astype(np.int64)], target
+    return _zero_pad(array, target), length
+
+
 def _zero_pad(array: np.ndarray, rows: int) -> np.ndarray:
     """``array`` followed by zero rows up to ``rows`` rows on axis 0."""
     padding = [(0, rows - array.shape[0])] + [(0, 0)] * (array.ndim - 1)

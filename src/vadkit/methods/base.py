@@ -23,7 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import torch
 from torch import nn
@@ -31,7 +31,7 @@ from torch import nn
 from vadkit.errors import ValidationError
 from vadkit.registry import Registry
 
-SequenceMode = Literal["segments", "pool_or_pad", "full"]
+SequenceMode = Literal["segments", "pool_or_pad", "subsample_or_pad", "full"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class TrainSequence:
 
     ``"segments"``: :func:`vadkit.snippets.resample_segments` to ``length`` rows (MIL, RTFM);
     ``"pool_or_pad"``: :func:`vadkit.snippets.pool_or_pad` to ``length`` rows, keeping the valid length;
+    ``"subsample_or_pad"``: :func:`vadkit.snippets.subsample_or_pad` to ``length`` rows (XDVioDet, HL-Net);
     ``"full"``: the whole video (batch size 1 or padding by the caller).
     """
 
@@ -78,15 +79,22 @@ class WeakHead(nn.Module, ABC):
     def loss(self, batch: WeakBatch) -> tuple[torch.Tensor, dict[str, float]]:
         """The paper's training objective on ``batch``: the scalar to minimise and its named parts."""
 
+    @abstractmethod
+    def reference_optimizer(self) -> torch.optim.Optimizer:
+        """The optimiser of the reference training script (type, learning rates, weight decay)."""
+
 
 METHODS: Registry[WeakHead] = Registry("method")
 """Registered methods: ``METHODS.create("rtfm", feature_dim=2048)``."""
 
 
-def register_method(name: str) -> Callable[[type[WeakHead]], type[WeakHead]]:
+HeadType = TypeVar("HeadType", bound=type[WeakHead])
+
+
+def register_method(name: str) -> Callable[[HeadType], HeadType]:
     """Class decorator registering a head under ``name`` (and setting its :attr:`~WeakHead.name`)."""
 
-    def decorate(cls: type[WeakHead]) -> type[WeakHead]:
+    def decorate(cls: HeadType) -> HeadType:
         cls.name = name
         METHODS.register(name)(cls)
         return cls

@@ -1,0 +1,34 @@
+"""Anomaly detection methods, one file per family, registered by name.
+
+>>> from vadkit.methods import create_method, list_methods
+>>> list_methods()
+['hlnet', 'mil', 'rtfm', 'urdmu']
+"""
+
+from vadkit.methods import hlnet as _hlnet  # noqa: F401  (each import registers its method)
+from vadkit.methods import mil as _mil  # noqa: F401
+from vadkit.methods import rtfm as _rtfm  # noqa: F401
+from vadkit.methods import urdmu as _urdmu  # noqa: F401
+from vadkit.methods.base import (
+    METHODS,
+    TrainSequence,
+    WeakBatch,
+    WeakHead,
+    create_method,
+    list_methods,
+    load_reference_checkpoint,
+    read_state_dict,
+    register_method,
+)
+
+__all__ = [
+    "METHODS",
+    "TrainSequence",
+    "WeakBatch",
+    "WeakHead",
+    "create_method",
+    "list_methods",
+    "load_reference_checkpoint",
+    "read_state_dict",
+    "register_method",
+]
