@@ -13,7 +13,7 @@ from vadkit.errors import ValidationError
 
 
 def test_every_dataset_is_registered() -> None:
-    assert DATASETS.names() == ["avenue", "ped2", "shanghaitech", "ucf_crime", "xd_violence"]
+    assert DATASETS.names() == ["avenue", "ped2", "shanghaitech", "synthetic", "ucf_crime", "xd_violence"]
 
 
 def test_string_options_as_the_cli_passes_them(tmp_path: Path) -> None:

@@ -73,8 +73,10 @@ def write_json(path: str | Path, payload: Mapping[str, Any]) -> None:
 
 
 def _save_array(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp.npy")
-    np.save(tmp, array, allow_pickle=False)
+    """``np.save`` under a temporary name (not ending in ``.npy``, so globs never see it), then renamed."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as handle:
+        np.save(handle, array, allow_pickle=False)
     tmp.replace(path)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vadkit.cli import demo_cmd, eval_cmd, info_cmd
+from vadkit.cli import demo_cmd, eval_cmd, extract_cmd, info_cmd, synth_cmd
 
 app = typer.Typer(
     name="vadkit",
@@ -16,6 +16,8 @@ app = typer.Typer(
 app.command("info")(info_cmd.info)
 app.command("demo")(demo_cmd.demo)
 app.command("eval")(eval_cmd.eval_scores)
+app.command("synth")(synth_cmd.synth)
+app.command("extract")(extract_cmd.extract)
 
 
 def main() -> None:

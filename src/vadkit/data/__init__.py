@@ -38,6 +38,12 @@ from vadkit.data.lists import (
 from vadkit.data.ped2 import PED2_TEST_FRAME_COUNTS, build_ped2_gt, read_ped2_annotation
 from vadkit.data.registry import DATASETS, build_ground_truth
 from vadkit.data.shanghaitech import build_shanghaitech_gt, load_frame_mask, read_frame_masks
+from vadkit.data.synthetic import (
+    SyntheticVideo,
+    build_synthetic_gt,
+    read_synthetic_split,
+    read_track_file,
+)
 from vadkit.data.ucf_crime import UCF_CLASSES, build_ucf_crime_gt, read_ucf_crime_annotation
 from vadkit.data.xd_violence import (
     XD_CLASS_NAMES,
@@ -57,12 +63,14 @@ __all__ = [
     "CountTable",
     "IntervalAnnotation",
     "IntervalConvention",
+    "SyntheticVideo",
     "VideoSplit",
     "apply_length_rule",
     "build_avenue_gt",
     "build_ground_truth",
     "build_ped2_gt",
     "build_shanghaitech_gt",
+    "build_synthetic_gt",
     "build_ucf_crime_gt",
     "build_xd_violence_gt",
     "check_split_counts",
@@ -77,6 +85,8 @@ __all__ = [
     "read_list_entries",
     "read_ped2_annotation",
     "read_split",
+    "read_synthetic_split",
+    "read_track_file",
     "read_ucf_crime_annotation",
     "read_video_list",
     "read_xd_violence_annotation",

@@ -14,6 +14,7 @@ from pathlib import Path
 from vadkit.data.avenue import build_avenue_gt
 from vadkit.data.ped2 import build_ped2_gt
 from vadkit.data.shanghaitech import build_shanghaitech_gt
+from vadkit.data.synthetic import build_synthetic_gt
 from vadkit.data.ucf_crime import build_ucf_crime_gt
 from vadkit.data.xd_violence import build_xd_violence_gt
 from vadkit.errors import ValidationError
@@ -21,13 +22,15 @@ from vadkit.registry import Registry
 from vadkit.types import GroundTruth
 
 DATASETS: Registry[dict[str, GroundTruth]] = Registry("dataset")
-"""Ground-truth builders by name: ``ucf_crime``, ``xd_violence``, ``shanghaitech``, ``ped2``, ``avenue``."""
+"""Ground-truth builders by name: ``ucf_crime``, ``xd_violence``, ``shanghaitech``, ``ped2``, ``avenue``,
+``synthetic`` (vadkit's own benchmark, see :mod:`vadkit.data.synthetic`)."""
 
 DATASETS.register("ucf_crime")(build_ucf_crime_gt)
 DATASETS.register("xd_violence")(build_xd_violence_gt)
 DATASETS.register("shanghaitech")(build_shanghaitech_gt)
 DATASETS.register("ped2")(build_ped2_gt)
 DATASETS.register("avenue")(build_avenue_gt)
+DATASETS.register("synthetic")(build_synthetic_gt)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from vadkit.io import VideoReader
+from vadkit.io import Size, VideoReader
 from vadkit.registry import Registry
-from vadkit.types import SnippetSpec
+from vadkit.types import SnippetSpec, VideoInfo
 
 
 class Extractor(ABC):
@@ -46,6 +46,12 @@ class Extractor(ABC):
     @abstractmethod
     def extract(self, reader: VideoReader) -> np.ndarray:
         """Features of the video behind ``reader``: ``(T, D)`` or ``(T, crops, D)`` float32, finite."""
+
+    def decode_size(self, info: VideoInfo) -> Size | None:
+        """The ``(width, height)`` the reader should decode ``info``'s video at, or ``None`` for its native
+        size. Extractors that work at a reduced resolution return it, so that scaling happens in the decoder
+        (cheaper than decoding at full size and resizing)."""
+        return None
 
     @property
     def dim(self) -> int:

@@ -1,0 +1,18 @@
+"""Feature extraction: the extractor contract and registry, the extractors, and the extraction runner.
+
+>>> from vadkit.features import create_extractor, run_extraction
+>>> summary = run_extraction(["videos/"], "features/", "motion")  # doctest: +SKIP
+"""
+
+from vadkit.features import motion as _motion  # noqa: F401  (registers "motion")
+from vadkit.features.base import EXTRACTORS, Extractor, create_extractor, list_extractors
+from vadkit.features.runner import ExtractionSummary, run_extraction
+
+__all__ = [
+    "EXTRACTORS",
+    "ExtractionSummary",
+    "Extractor",
+    "create_extractor",
+    "list_extractors",
+    "run_extraction",
+]

@@ -1,0 +1,430 @@
+"""The weight-free ``motion`` extractor: optical-flow and appearance statistics on a spatial grid.
+
+Each frame is turned to grey (ITU-R BT.601 luma, OpenCV's ``COLOR_RGB2GRAY``) at a small *working size*,
+described cell by cell on a grid (default 4x4), and the descriptions are pooled per snippet (default 16
+frames, stride 16, ``"ceil"``: T = ceil(n/16)). The settings, and why the defaults:
+
+**Working size** (``max_side`` = 48). The longer side is 48 pixels, the other keeps the video's aspect; each
+side is rounded (halves up) to a multiple of ``grid x flow_downscale`` = 8, so that cells are equal integer
+blocks on the working and the flow image, and is at least ``max(4 px per cell, 12 x flow_downscale)``
+(only very elongated frames meet that floor). 224x224 works at 48x48 (cells of 12x12 pixels), 320x240 at
+48x40, 640x360 at 48x24. The size follows the video's own size (``reader.info``), whatever size the reader
+delivers. Fast path: open the reader at that size, ``open_video(path, size=extractor.decode_size(info))``;
+FFmpeg then scales while converting to RGB (about 10-15 us a frame for 224x224, against 50-90 us for an
+OpenCV area resize of the full frame). A reader at any other size works too: each grey frame is then resized
+here with ``cv2.INTER_AREA``, which gives close, not bit-identical, features.
+
+**Flow** (``flow="dis"``, ``dis_preset="ultrafast"``, ``flow_downscale`` = 2, ``frame_step`` = 1). The
+working image is halved (area average; 24x24 for a square video) and the dense flow of every frame pair
+``(t - frame_step, t)`` is estimated there by OpenCV's DIS with the ``ultrafast`` patch parameters, to the
+finest level (:mod:`~vadkit.features.motion_flow`). DIS costs about 70 ns per flow pixel, and the default is
+the largest flow image at which extraction keeps 60% of decode-only throughput on one core for a 224x224
+H.264 video at a realistic bitrate (``benchmarks/bench_motion.py``). The price: a DIS patch is 8x8 flow
+pixels, a third of the image side, so motion spreads into the cells next to a moving object, small objects
+(under about 1/8 of the frame) are tracked poorly, and motions faster than about 1/10 of the frame width
+per frame are underestimated (a single pyramid level). On synthetic scenes of textured objects, the per-cell
+moving fraction is off by 0.056 on average (0.043 with a 32-pixel flow image, ``max_side=64``; 0.018 with 64
+pixels, ``max_side=128``). ``max_side``, ``dis_preset="medium"`` or ``flow="farneback"`` trade speed for
+accuracy; ``frame_step=2`` halves the flow cost.
+
+**Speeds** are in frame widths per frame: |flow| / (flow image width x frame_step), so they do not depend on
+the resolution or the step. The bin edges ``speed_edges`` = (0.005, 0.01, 0.02, 0.04) double from 0.005
+(1.6 px/frame on a 320-pixel-wide video: a slow walk in UCF-Crime footage) to 0.04 (a car crossing the frame
+in one second at 25 fps), giving 5 bins from "static" ``[0, 0.005)`` to "fast" ``[0.04, inf)``. A pixel
+*moves* when its speed reaches the first edge; static H.264 footage with sensor noise of 8 grey levels stays
+below it everywhere (the tests check it).
+
+**Features** of cell ``(r, c)``, named ``cell(r,c).<what>``, in this order:
+
+* ``speed[a-b)``, one per speed bin: mean over the snippet's pairs of the fraction of the cell's flow pixels
+  whose speed is in ``[a, b)``; a cell's bins sum to 1 (0 without pairs). The mean moving fraction is
+  ``1 - speed[0-0.005)``.
+* ``dir.E``, ``dir.NE``, ``dir.N``, ``dir.NW``, ``dir.W``, ``dir.SW``, ``dir.S``, ``dir.SE``: 45-degree bins
+  centred on the compass directions, north = up in the picture. Mean over the pairs of the speeds of the
+  cell's moving pixels heading that way, summed and divided by the cell's pixel count (frame widths per
+  frame): how much motion goes which way.
+* ``moving.max``: the largest fraction of moving pixels in the cell over the snippet's pairs (brief motion,
+  which the means dilute).
+* ``intensity.mean``, ``intensity.std``: mean over the snippet's frames of the cell's mean grey level and of
+  its population standard deviation, on a 0-1 scale.
+* ``edges``: mean over the frames of the fraction of the cell's pixels whose gradient magnitude (3x3 Sobel
+  / 8, intensity per working pixel) reaches ``edge_threshold`` = 0.05: a step of at least 0.1 (26 grey
+  levels) between neighbouring working pixels; i.i.d. noise of 5 grey levels passes it at one pixel in 10**7.
+
+That is 5 + 8 + 1 + 3 = 17 features per cell, **D = 272** for the 4x4 grid, laid out cell by cell
+(row-major), each cell's features in the order above. :meth:`MotionExtractor.describe_dimension` gives a
+dimension's cell, kind and value.
+
+**Snippets and pairs.** A pair belongs to the snippet windows that contain its later frame. Frame 0 has no
+earlier frame: it adds appearance and no pair, so the first snippet pools 16 frames and 15 pairs (with
+``frame_step`` k, pairs end at frames k, 2k, ...). A window that passes the last frame (``rounding="ceil"``)
+pools only the frames the video has. A window without a pair (a one-frame video) has flow features 0: no
+motion was seen. T is ``snippet.num_snippets(frames decoded)``.
+
+**Streaming.** Frames are decoded and described a batch at a time (:data:`BATCH_PIXELS`); besides the output
+(T x D float32) only that batch, the previous flow image and the per-frame statistics of one snippet window
+are held.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from vadkit.errors import ValidationError
+from vadkit.features.base import EXTRACTORS, Extractor
+from vadkit.features.motion_flow import (
+    DIS_PRESETS,
+    FLOW_METHODS,
+    MIN_FLOW_SIDE,
+    FlowEstimator,
+    make_flow_estimator,
+)
+from vadkit.features.motion_grid import DIRECTIONS, CellGrid
+from vadkit.io import Size, VideoReader, iter_snippet_windows
+from vadkit.types import SnippetSpec, VideoInfo
+
+DEFAULT_SPEED_EDGES = (0.005, 0.01, 0.02, 0.04)
+"""Speed bin edges in frame widths per frame (see the module docstring)."""
+
+MIN_CELL_SIDE = 4
+"""Fewest working pixels along each side of a cell."""
+
+MAX_SIDE = 512
+"""Largest working side: the per-cell variance is computed exactly from integer sums held in float64, which
+needs cells of fewer than about 600x600 pixels."""
+
+BATCH_PIXELS = 8 * 64 * 64
+"""Working pixels whose statistics are computed together (vectorised): per-call costs are shared by a batch,
+and temporaries stay small enough to be reused without fresh page faults."""
+
+APPEARANCE = (
+    ("intensity.mean", "intensity", "mean"),
+    ("intensity.std", "intensity", "std"),
+    ("edges", "edges", "density"),
+)
+"""``(label, kind, value)`` of the per-cell appearance features, in the order of
+:meth:`~vadkit.features.motion_grid.CellGrid.appearance_statistics`."""
+
+
+@dataclass(frozen=True)
+class FeatureDimension:
+    """What one feature dimension measures.
+
+    Attributes:
+        index: position in the feature vector.
+        name: e.g. ``"cell(2,3).dir.W"``.
+        cell: ``(row, col)`` of the grid cell, ``(0, 0)`` at the top left.
+        kind: ``"speed"``, ``"direction"``, ``"moving"``, ``"intensity"`` or ``"edges"``.
+        value: ``(low, high)`` in frame widths per frame for ``"speed"`` (``high`` may be ``inf``); a compass
+            name of :data:`~vadkit.features.motion_grid.DIRECTIONS` for ``"direction"``; ``"max"`` for
+            ``"moving"``; ``"mean"`` or ``"std"`` for ``"intensity"``; ``"density"`` for ``"edges"``.
+    """
+
+    index: int
+    name: str
+    cell: tuple[int, int]
+    kind: str
+    value: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (an infinite speed bound becomes ``None``)."""
+        value = [v if math.isfinite(v) else None for v in self.value] if self.kind == "speed" else self.value
+        return {
+            "index": self.index,
+            "name": self.name,
+            "cell": list(self.cell),
+            "kind": self.kind,
+            "value": value,
+        }
+
+
+def _integer(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValidationError(f"motion extractor: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValidationError(f"motion extractor: {name} must be one of {', '.join(choices)}, got {value!r}")
+    return str(value)
+
+
+def _grid(value: Any) -> tuple[int, int]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ValidationError(f"motion extractor: grid must be (rows, cols), got {value!r}")
+    return _integer("grid rows", value[0], 1), _integer("grid cols", value[1], 1)
+
+
+def _speed_edges(value: Any) -> tuple[float, ...]:
+    try:
+        edges = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        edges = ()
+    if not edges or not all(math.isfinite(e) and e > 0 for e in edges) or list(edges) != sorted(set(edges)):
+        raise ValidationError(
+            "motion extractor: speed_edges must be a non-empty, strictly increasing sequence of positive "
+            f"finite speeds (frame widths per frame), got {value!r}"
+        )
+    return edges
+
+
+def _edge_threshold(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValidationError(
+            f"motion extractor: edge_threshold must be in (0, 1] (intensity per pixel), got {value!r}"
+        )
+    return float(value)
+
+
+def _snippet(value: SnippetSpec | Mapping[str, Any] | None) -> SnippetSpec:
+    if value is None:
+        return SnippetSpec()
+    if isinstance(value, Mapping):
+        try:
+            value = SnippetSpec.from_dict(value)
+        except TypeError as exc:
+            raise ValidationError(f"motion extractor: snippet {dict(value)!r} is not a SnippetSpec") from exc
+    if not isinstance(value, SnippetSpec):
+        raise ValidationError(f"motion extractor: snippet must be a SnippetSpec or a mapping, got {value!r}")
+    if value.crops != 1:
+        raise ValidationError(
+            f"motion extractor: snippet crops must be 1 (no spatial crops), got {value.crops}"
+        )
+    return value
+
+
+@EXTRACTORS.register("motion")
+class MotionExtractor(Extractor):
+    """Optical-flow and appearance statistics per grid cell, pooled per snippet (see the module docstring).
+
+    Args:
+        max_side: longer side of the working image, in pixels.
+        grid: ``(rows, cols)`` of cells.
+        flow: ``"dis"`` or ``"farneback"``.
+        dis_preset: DIS patch parameters: ``"ultrafast"``, ``"fast"`` or ``"medium"`` (``flow="dis"`` only).
+        flow_downscale: the flow is estimated on the working image reduced by this factor.
+        speed_edges: increasing speed bin edges, in frame widths per frame; the first is the motion threshold.
+        edge_threshold: gradient magnitude (intensity per working pixel, in (0, 1]) that counts as an edge.
+        frame_step: the pairs are ``(t - frame_step, t)`` for t = frame_step, 2 frame_step, ...
+        snippet: the snippet geometry (a :class:`~vadkit.types.SnippetSpec` or its ``to_dict`` form), by
+            default 16 frames, stride 16, ``"ceil"``.
+
+    Raises:
+        ValidationError: a setting of the wrong type or out of range, named in the message.
+    """
+
+    name = "motion"
+
+    def __init__(
+        self,
+        *,
+        max_side: int = 48,
+        grid: Sequence[int] = (4, 4),
+        flow: str = "dis",
+        dis_preset: str = "ultrafast",
+        flow_downscale: int = 2,
+        speed_edges: Sequence[float] = DEFAULT_SPEED_EDGES,
+        edge_threshold: float = 0.05,
+        frame_step: int = 1,
+        snippet: SnippetSpec | Mapping[str, Any] | None = None,
+    ) -> None:
+        self.rows, self.cols = _grid(grid)
+        self.flow = _choice("flow", flow, FLOW_METHODS)
+        self.dis_preset = _choice("dis_preset", dis_preset, tuple(DIS_PRESETS))
+        self.flow_downscale = _integer("flow_downscale", flow_downscale, 1)
+        smallest = max(MIN_CELL_SIDE * max(self.rows, self.cols), MIN_FLOW_SIDE * self.flow_downscale)
+        self.max_side = _integer("max_side", max_side, 1)
+        if self.max_side > MAX_SIDE:
+            raise ValidationError(f"motion extractor: max_side must be <= {MAX_SIDE}, got {self.max_side}")
+        if self.max_side < smallest:
+            raise ValidationError(
+                f"motion extractor: max_side must be >= {smallest} for a {self.rows}x{self.cols} grid "
+                f"({MIN_CELL_SIDE} px per cell) and flow_downscale {self.flow_downscale} (a flow image of at "
+                f"least {MIN_FLOW_SIDE} px), got {self.max_side}"
+            )
+        self.speed_edges = _speed_edges(speed_edges)
+        self.edge_threshold = _edge_threshold(edge_threshold)
+        self.frame_step = _integer("frame_step", frame_step, 1)
+        self._snippet = _snippet(snippet)
+        self._dimensions = self._describe_all()
+
+    @property
+    def snippet(self) -> SnippetSpec:
+        """The snippet geometry (T follows from it and the number of frames decoded)."""
+        return self._snippet
+
+    def config(self) -> dict[str, Any]:
+        """Every setting, JSON-ready; ``create_extractor("motion", **config)`` rebuilds the extractor."""
+        return {
+            "max_side": self.max_side,
+            "grid": [self.rows, self.cols],
+            "flow": self.flow,
+            "dis_preset": self.dis_preset,
+            "flow_downscale": self.flow_downscale,
+            "speed_edges": list(self.speed_edges),
+            "edge_threshold": self.edge_threshold,
+            "frame_step": self.frame_step,
+            "snippet": self._snippet.to_dict(),
+        }
+
+    def feature_names(self) -> list[str]:
+        """The D names: ``cell(r,c).speed[a-b)``, ``cell(r,c).dir.E`` ... ``cell(r,c).moving.max``,
+        ``cell(r,c).intensity.mean``, ``cell(r,c).intensity.std``, ``cell(r,c).edges`` for every cell."""
+        return [dimension.name for dimension in self._dimensions]
+
+    def describe_dimension(self, index: int) -> FeatureDimension:
+        """Cell, kind and value of feature dimension ``index`` (``0 <= index < D``)."""
+        count = len(self._dimensions)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < count:
+            raise ValidationError(f"motion extractor: dimension index must be in [0, {count}), got {index!r}")
+        return self._dimensions[int(index)]
+
+    def working_size(self, width: int, height: int) -> Size:
+        """``(width, height)`` of the working image for a ``width`` x ``height`` video."""
+        scale = self.max_side / max(width, height)
+
+        def side(length: int, cells: int) -> int:
+            step = cells * self.flow_downscale
+            floor = max(MIN_CELL_SIDE * cells, MIN_FLOW_SIDE * self.flow_downscale)
+            return max(math.floor(length * scale / step + 0.5), math.ceil(floor / step)) * step
+
+        return side(width, self.cols), side(height, self.rows)
+
+    def decode_size(self, info: VideoInfo) -> Size:
+        """The working size of ``info``'s video: opening the reader at it makes FFmpeg scale while converting
+        (the fast path; any other reader size is resized here)."""
+        return self.working_size(info.width, info.height)
+
+    def extract(self, reader: VideoReader) -> np.ndarray:
+        """``(T, D)`` float32 features of the video behind ``reader``, in one streaming pass over its frames.
+
+        Raises:
+            VideoDecodeError: from the reader, as its decode policy says.
+            ValidationError: the flow estimator produced non-finite values.
+        """
+        records = _FrameRecords(self, reader)
+        pooled = [
+            self._pool(window[: min(end, records.count) - start]).astype(np.float32)
+            for _, start, end, window in iter_snippet_windows(records, self._snippet)
+        ]
+        features = np.asarray(pooled, dtype=np.float32).reshape(len(pooled), self.dim)
+        if not np.isfinite(features).all():
+            raise ValidationError(f"{reader.path}: motion features are not finite (flow estimation failed)")
+        return features
+
+    def _pool(self, records: np.ndarray) -> np.ndarray:
+        """One snippet's ``(D,)`` features from the records (:class:`_FrameRecords`) of its real frames."""
+        cells, flow_bins = self.rows * self.cols, len(self.speed_edges) + 1 + len(DIRECTIONS)
+        pairs = records[records[:, 0] > 0, 1:]
+        flow, moving = np.zeros(cells * flow_bins), np.zeros(cells)
+        if len(pairs):
+            flow = pairs[:, : cells * flow_bins].mean(axis=0)
+            moving = pairs[:, cells * flow_bins : cells * (flow_bins + 1)].max(axis=0)
+        appearance = records[:, 1 + cells * (flow_bins + 1) :].mean(axis=0)
+        per_cell = [flow.reshape(cells, flow_bins), moving.reshape(cells, 1), appearance.reshape(cells, -1)]
+        return np.concatenate(per_cell, axis=1).ravel()
+
+    def _describe_all(self) -> list[FeatureDimension]:
+        """Every dimension, in feature order."""
+        bounds = (0.0, *self.speed_edges, math.inf)
+        per_cell: list[tuple[str, str, Any]] = [
+            (f"speed[{lo:g}-{hi:g})", "speed", (lo, hi)) for lo, hi in itertools.pairwise(bounds)
+        ]
+        per_cell += [(f"dir.{d}", "direction", d) for d in DIRECTIONS]
+        per_cell += [("moving.max", "moving", "max"), *APPEARANCE]
+        cells = [(r, c) for r in range(self.rows) for c in range(self.cols)]
+        return [
+            FeatureDimension(index, f"cell({r},{c}).{label}", (r, c), kind, value)
+            for index, ((r, c), (label, kind, value)) in enumerate(itertools.product(cells, per_cell))
+        ]
+
+
+class _FrameRecords:
+    """Per-frame statistics of a reader's frames as float64 records, a batch of frames at a time.
+
+    A record is ``[has_pair, speed histogram and directions (cells x (speed bins + 8)), moving (cells),
+    appearance (cells x 3)]``; the pair part is zero when the frame ends no pair. :attr:`count` is the number
+    of frames seen so far, final once the iteration ends. A batch holds about :data:`BATCH_PIXELS` working
+    pixels (8 frames at 64x64).
+    """
+
+    def __init__(self, extractor: MotionExtractor, reader: VideoReader) -> None:
+        self._extractor = extractor
+        self._reader = reader
+        self.working = extractor.decode_size(reader.info)
+        width, height = self.working
+        rows, cols, downscale = extractor.rows, extractor.cols, extractor.flow_downscale
+        self._appearance_grid = CellGrid(width, height, rows, cols)
+        self._flow_grid = CellGrid(width // downscale, height // downscale, rows, cols)
+        # Speeds in frame widths per frame are flow pixels / (flow width x frame step).
+        self._pixels_per_speed = self._flow_grid.width * extractor.frame_step
+        self._edges_px = (np.asarray(extractor.speed_edges) * self._pixels_per_speed).astype(np.float32)
+        self._pair_size = 1 + self._flow_grid.cells * (len(extractor.speed_edges) + len(DIRECTIONS) + 2)
+        self._batch = max(1, BATCH_PIXELS // (width * height))
+        self.count = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        estimate = make_flow_estimator(self._extractor.flow, self._extractor.dis_preset)
+        previous: np.ndarray | None = None
+        frames = iter(self._reader.iter_frames())
+        while batch := list(itertools.islice(frames, self._batch)):
+            records, previous = self._records(self._greys(batch), self.count, estimate, previous)
+            self.count += len(batch)
+            yield from records
+
+    def _greys(self, frames: list[np.ndarray]) -> np.ndarray:
+        """``(N, height, width)`` uint8 grey frames at the working size."""
+        stacked = np.stack(frames)
+        count, height, width, _ = stacked.shape
+        greys = cv2.cvtColor(stacked.reshape(count * height, width, 3), cv2.COLOR_RGB2GRAY)
+        greys = greys.reshape(count, height, width)
+        if (width, height) != self.working:
+            greys = np.stack([cv2.resize(g, self.working, interpolation=cv2.INTER_AREA) for g in greys])
+        return greys
+
+    def _small(self, greys: np.ndarray) -> np.ndarray:
+        """The frames reduced to the flow image (area average of ``flow_downscale`` squared pixels)."""
+        if self._extractor.flow_downscale == 1:
+            return greys
+        count, height, width = greys.shape
+        grid = self._flow_grid
+        stacked = cv2.resize(
+            greys.reshape(count * height, width),
+            (grid.width, count * grid.height),
+            interpolation=cv2.INTER_AREA,
+        )
+        return stacked.reshape(count, grid.height, grid.width)
+
+    def _records(
+        self, greys: np.ndarray, first: int, estimate: FlowEstimator, previous: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Records of frames ``first``... (``greys``), and the flow image the next pair starts from."""
+        ex, count = self._extractor, greys.shape[0]
+        records = np.zeros((count, self._pair_size + self._appearance_grid.cells * len(APPEARANCE)))
+        appearance = self._appearance_grid.appearance_statistics(greys, ex.edge_threshold)
+        records[:, self._pair_size :] = appearance.reshape(count, -1)
+        small = self._small(greys)
+        ends, flows = [], []
+        for offset in range(-first % ex.frame_step, count, ex.frame_step):
+            if previous is not None:
+                ends.append(offset)
+                flows.append(estimate(previous, small[offset]))
+            previous = small[offset]
+        if flows:
+            stats = self._flow_grid.flow_statistics(np.stack(flows), self._edges_px)
+            per_cell = np.concatenate(
+                [stats.speed_histogram, stats.direction / self._pixels_per_speed], axis=2
+            )
+            records[ends, 0] = 1.0
+            records[ends, 1 : self._pair_size] = np.concatenate(
+                [per_cell.reshape(len(ends), -1), stats.moving], axis=1
+            )
+        return records, previous

@@ -1,0 +1,428 @@
+"""The ``motion`` extractor: registry, names, configuration, snippet counts, and what the features measure."""
+
+from __future__ import annotations
+
+import json
+import math
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from vadkit.errors import ValidationError
+from vadkit.features.base import EXTRACTORS, create_extractor, list_extractors
+from vadkit.features.motion import FeatureDimension, MotionExtractor
+from vadkit.io import VideoReader, open_video, write_frame_folder, write_video
+from vadkit.types import SnippetSpec, VideoInfo
+
+SIDE = 128  # test videos are 128x128: working size 48x48, flow image 24x24; cells are 32 video pixels
+FEATURES_PER_CELL = 17
+
+
+def extract(path: Path, extractor: MotionExtractor | None = None, *, native: bool = False) -> np.ndarray:
+    """Features of ``path`` from a reader opened at the extractor's decode size (or the native size)."""
+    extractor = extractor or MotionExtractor()
+    with open_video(path) as probe:
+        size = None if native else extractor.decode_size(probe.info)
+    with open_video(path, size=size) as reader:
+        return extractor.extract(reader)
+
+
+def per_cell(features: np.ndarray) -> np.ndarray:
+    """``(T, 4, 4, 17)`` view of default-config features."""
+    return features.reshape(features.shape[0], 4, 4, FEATURES_PER_CELL)
+
+
+def index(name: str) -> int:
+    """Position of a feature within a cell's 17, by name."""
+    return [n.split(".", 1)[1] for n in MotionExtractor().feature_names()[:FEATURES_PER_CELL]].index(name)
+
+
+def dark_background(seed: int = 0) -> np.ndarray:
+    """A dark, softly textured 128x128 RGB background (texture gives the flow something to hold)."""
+    rng = np.random.default_rng(seed)
+    return cv2.GaussianBlur(rng.integers(0, 256, (SIDE, SIDE, 3), dtype=np.uint8), (0, 0), 1.0) // 4
+
+
+def moving_square(
+    count: int, start: tuple[float, float], velocity: tuple[float, float]
+) -> Iterator[np.ndarray]:
+    """A bright textured 16x16 square at ``start + t * velocity`` (x, y of its top left in pixels; y down)."""
+    background = dark_background()
+    texture = np.random.default_rng(1).integers(128, 256, (16, 16, 3), dtype=np.uint8)
+    for t in range(count):
+        frame = background.copy()
+        x, y = round(start[0] + velocity[0] * t), round(start[1] + velocity[1] * t)
+        frame[y : y + 16, x : x + 16] = texture
+        yield frame
+
+
+def write(path: Path, frames: Iterator[np.ndarray] | list[np.ndarray]) -> Path:
+    write_video(path, frames, 25, crf=12)
+    return path
+
+
+# --- registry, names, configuration ---------------------------------------------------------------------
+
+
+def test_registered_as_motion() -> None:
+    assert "motion" in list_extractors()
+    extractor = create_extractor("motion", grid=(2, 3))
+    assert isinstance(extractor, MotionExtractor)
+    assert extractor.name == "motion" and EXTRACTORS.get("motion") is MotionExtractor
+    assert (extractor.rows, extractor.cols) == (2, 3)
+
+
+def test_default_dimension_and_names() -> None:
+    extractor = MotionExtractor()
+    names = extractor.feature_names()
+    assert extractor.dim == len(names) == 272 == 16 * FEATURES_PER_CELL
+    assert len(set(names)) == len(names)
+    assert names[:FEATURES_PER_CELL] == [
+        "cell(0,0).speed[0-0.005)",
+        "cell(0,0).speed[0.005-0.01)",
+        "cell(0,0).speed[0.01-0.02)",
+        "cell(0,0).speed[0.02-0.04)",
+        "cell(0,0).speed[0.04-inf)",
+        "cell(0,0).dir.E",
+        "cell(0,0).dir.NE",
+        "cell(0,0).dir.N",
+        "cell(0,0).dir.NW",
+        "cell(0,0).dir.W",
+        "cell(0,0).dir.SW",
+        "cell(0,0).dir.S",
+        "cell(0,0).dir.SE",
+        "cell(0,0).moving.max",
+        "cell(0,0).intensity.mean",
+        "cell(0,0).intensity.std",
+        "cell(0,0).edges",
+    ]
+    assert names[FEATURES_PER_CELL] == "cell(0,1).speed[0-0.005)"
+    assert names[-1] == "cell(3,3).edges"
+
+
+def test_dimension_count_follows_the_config() -> None:
+    extractor = MotionExtractor(grid=(3, 2), speed_edges=(0.01, 0.05))
+    assert extractor.dim == 6 * (3 + 8 + 1 + 3)
+    assert extractor.feature_names()[2] == "cell(0,0).speed[0.05-inf)"
+
+
+def test_describe_dimension_parses_cell_kind_and_value() -> None:
+    extractor = MotionExtractor()
+    names = extractor.feature_names()
+    west = names.index("cell(2,3).dir.W")
+    assert extractor.describe_dimension(west) == FeatureDimension(
+        west, "cell(2,3).dir.W", (2, 3), "direction", "W"
+    )
+    fast = extractor.describe_dimension(names.index("cell(1,0).speed[0.04-inf)"))
+    assert (fast.cell, fast.kind, fast.value) == ((1, 0), "speed", (0.04, math.inf))
+    assert fast.to_dict()["value"] == [0.04, None]
+    json.dumps([extractor.describe_dimension(i).to_dict() for i in range(extractor.dim)])
+    kinds = {extractor.describe_dimension(i).kind for i in range(FEATURES_PER_CELL)}
+    assert kinds == {"speed", "direction", "moving", "intensity", "edges"}
+    assert [extractor.describe_dimension(i).name for i in range(extractor.dim)] == names
+    with pytest.raises(ValidationError, match=r"dimension index must be in \[0, 272\)"):
+        extractor.describe_dimension(272)
+
+
+def test_config_round_trips_and_the_hash_follows_it() -> None:
+    extractor = MotionExtractor()
+    config = extractor.config()
+    json.dumps(config)
+    rebuilt = create_extractor("motion", **json.loads(json.dumps(config)))
+    assert rebuilt.config() == config and rebuilt.config_hash() == extractor.config_hash()
+    changes = [
+        {"max_side": 96},
+        {"grid": (3, 3)},
+        {"flow": "farneback"},
+        {"dis_preset": "fast"},
+        {"flow_downscale": 1},
+        {"speed_edges": (0.005, 0.01, 0.02)},
+        {"edge_threshold": 0.1},
+        {"frame_step": 2},
+        {"snippet": SnippetSpec(length=8, stride=8)},
+        {"snippet": {"length": 16, "stride": 16, "rounding": "floor"}},
+    ]
+    hashes = {MotionExtractor(**change).config_hash() for change in changes}
+    assert len(hashes) == len(changes) and extractor.config_hash() not in hashes
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"max_side": 20}, "max_side must be >= 24"),
+        ({"max_side": 64.0}, "max_side must be an integer"),
+        ({"max_side": 1024}, "max_side must be <= 512"),
+        ({"grid": (4,)}, "grid must be"),
+        ({"grid": "44"}, "grid must be"),
+        ({"grid": (0, 4)}, "grid rows must be an integer >= 1"),
+        ({"grid": (20, 4)}, "max_side must be >= 80"),
+        ({"flow": "lucas-kanade"}, "flow must be one of dis, farneback"),
+        ({"dis_preset": "slow"}, "dis_preset must be one of ultrafast, fast, medium"),
+        ({"flow_downscale": 0}, "flow_downscale must be an integer >= 1"),
+        ({"flow_downscale": 8}, "max_side must be >= 96"),
+        ({"speed_edges": ()}, "speed_edges must be"),
+        ({"speed_edges": (0.02, 0.01)}, "strictly increasing"),
+        ({"speed_edges": (0.0, 0.01)}, "positive"),
+        ({"speed_edges": (0.01, math.nan)}, "speed_edges"),
+        ({"speed_edges": "fast"}, "speed_edges"),
+        ({"edge_threshold": 0}, "edge_threshold must be in"),
+        ({"edge_threshold": 2.0}, "edge_threshold"),
+        ({"frame_step": 0}, "frame_step must be an integer >= 1"),
+        ({"frame_step": True}, "frame_step must be an integer"),
+        ({"snippet": SnippetSpec(crops=10)}, "crops must be 1"),
+        ({"snippet": {"size": 16}}, "is not a SnippetSpec"),
+        ({"snippet": 16}, "snippet must be a SnippetSpec or a mapping"),
+    ],
+)
+def test_invalid_settings_are_rejected_by_name(setting: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=f"motion extractor: .*{message}"):
+        MotionExtractor(**setting)
+
+
+def test_unknown_setting_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="resolution"):
+        create_extractor("motion", resolution=64)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "expected"),
+    [
+        (224, 224, (48, 48)),
+        (320, 240, (48, 40)),  # 36 rounds half up to 5 blocks of 8 (4 cells x flow_downscale 2)
+        (640, 360, (48, 24)),  # 27 rounds to 3 blocks
+        (360, 640, (24, 48)),
+        (238, 158, (48, 32)),  # UCSD Ped2: 31.9 -> 32
+        (32, 24, (48, 40)),  # small videos are enlarged to the working size
+        (1000, 50, (48, 24)),  # extreme aspect: the short side is raised to 24 (a 12-pixel flow image)
+    ],
+)
+def test_working_size(width: int, height: int, expected: tuple[int, int]) -> None:
+    assert MotionExtractor().working_size(width, height) == expected
+
+
+def test_working_size_with_other_grids() -> None:
+    assert MotionExtractor(grid=(3, 5), max_side=100).working_size(400, 300) == (100, 78)
+    assert MotionExtractor(flow_downscale=1, grid=(2, 2)).working_size(100, 50) == (48, 24)
+    assert MotionExtractor(flow_downscale=1, grid=(2, 2)).working_size(100, 10) == (48, 12)
+
+
+# --- snippet counts, determinism, edge cases -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 15, 16, 17, 33])
+@pytest.mark.parametrize("rounding", ["ceil", "floor"])
+def test_snippet_count_follows_the_spec(tmp_path: Path, count: int, rounding: str) -> None:
+    path = write(tmp_path / "clip.mp4", moving_square(count, (10, 10), (2, 1)))
+    spec = SnippetSpec(rounding=rounding)
+    features = extract(path, MotionExtractor(snippet=spec))
+    expected = spec.num_snippets(count)
+    assert features.shape == (expected, 272) and features.dtype == np.float32
+    assert np.isfinite(features).all()
+
+
+def test_overlapping_snippets(tmp_path: Path) -> None:
+    path = write(tmp_path / "clip.mp4", moving_square(40, (10, 10), (2, 1)))
+    spec = SnippetSpec(length=16, stride=8)
+    assert extract(path, MotionExtractor(snippet=spec)).shape == (spec.num_snippets(40), 272)
+
+
+def test_extraction_is_deterministic(tmp_path: Path) -> None:
+    path = write(tmp_path / "clip.mp4", moving_square(33, (10, 10), (2, 1)))
+    np.testing.assert_array_equal(extract(path), extract(path))
+
+
+def test_uniform_black_video_has_finite_zero_motion(tmp_path: Path) -> None:
+    path = write(tmp_path / "black.mp4", [np.zeros((48, 64, 3), dtype=np.uint8)] * 20)
+    cells = per_cell(extract(path))
+    assert np.isfinite(cells).all()
+    np.testing.assert_array_equal(cells[..., index("speed[0-0.005)")], 1.0)
+    others = [i for i in range(FEATURES_PER_CELL) if i != index("speed[0-0.005)")]
+    np.testing.assert_array_equal(cells[..., others], 0.0)
+
+
+def test_one_frame_video_has_appearance_and_no_motion(tmp_path: Path) -> None:
+    frame = np.full((48, 48, 3), 51, dtype=np.uint8)  # the working size: no resizing
+    frame[:, 24:] = 204  # right half brighter
+    folder = tmp_path / "frames"
+    write_frame_folder(folder, [frame], ".png")
+    cells = per_cell(extract(folder))
+    assert cells.shape == (1, 4, 4, FEATURES_PER_CELL)
+    np.testing.assert_array_equal(cells[..., : index("moving.max") + 1], 0.0)
+    np.testing.assert_allclose(cells[0, :, :2, index("intensity.mean")], 0.2, atol=1e-6)
+    np.testing.assert_allclose(cells[0, :, 2:, index("intensity.mean")], 0.8, atol=1e-6)
+
+
+def test_pooling_over_frames_and_pairs(tmp_path: Path) -> None:
+    """Snippets of 4 pool exactly what one-frame snippets report for each frame: appearance over the 4
+    frames, flow over the pairs that end in the window (3 in the first: frame 0 ends none), moving as a max,
+    and the last, padded window only the frames the video has."""
+    path = write(tmp_path / "clip.mp4", moving_square(10, (4, 30), (3, 1)))
+    frames = extract(path, MotionExtractor(snippet=SnippetSpec(length=1, stride=1)))
+    snippets = extract(path, MotionExtractor(snippet=SnippetSpec(length=4, stride=4)))
+    assert frames.shape == (10, 272) and snippets.shape == (3, 272)
+    frames, snippets = per_cell(frames).astype(np.float64), per_cell(snippets)
+    assert (frames[1:, 0, 0, index("moving.max")] > 0).all()  # every pair sees the square move
+    np.testing.assert_array_equal(frames[0, ..., : index("moving.max") + 1], 0.0)  # frame 0: no pair
+    moving = index("moving.max")
+    for window, (start, end) in enumerate([(0, 4), (4, 8), (8, 10)]):
+        first_pair = max(start, 1)
+        np.testing.assert_allclose(
+            snippets[window, ..., :moving], frames[first_pair:end, ..., :moving].mean(axis=0), atol=1e-6
+        )
+        np.testing.assert_allclose(
+            snippets[window, ..., moving], frames[first_pair:end, ..., moving].max(axis=0), atol=1e-6
+        )
+        np.testing.assert_allclose(
+            snippets[window, ..., moving + 1 :], frames[start:end, ..., moving + 1 :].mean(axis=0), atol=1e-6
+        )
+
+
+class SyntheticReader(VideoReader):
+    """A reader that draws its frames on the fly (a square sweeping across a dark frame), holding none."""
+
+    def __init__(self, count: int) -> None:
+        info = VideoInfo(path="synthetic", fps=25.0, num_frames=count, width=64, height=64)
+        super().__init__(info, size=None, on_error="raise", frames_declared=count)
+
+    def _decode_sequential(self) -> Iterator[np.ndarray]:
+        for t in range(self.info.num_frames):
+            frame = np.zeros((64, 64, 3), dtype=np.uint8)
+            frame[20:36, t % 48 : t % 48 + 16] = 255
+            yield frame
+
+    def _read_sorted(self, targets: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+def test_extraction_streams_memory_does_not_grow_with_length() -> None:
+    extractor = MotionExtractor()
+    peaks = {}
+    tracemalloc.start()
+    try:
+        for count in (64, 1024):
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            features = extractor.extract(SyntheticReader(count))
+            peaks[count] = tracemalloc.get_traced_memory()[1] - base
+            assert features.shape == (count // 16, 272)
+    finally:
+        tracemalloc.stop()
+    # Holding the frames would take 12 KiB a frame (11.6 MiB more); the output grows by 60 x 272 float32.
+    output_growth = (1024 - 64) // 16 * 272 * 4
+    assert peaks[1024] - peaks[64] < 3 * output_growth + 64 * 1024
+
+
+# --- what the features measure -------------------------------------------------------------------------
+
+
+def test_square_moving_right_in_the_top_left_cell(tmp_path: Path) -> None:
+    # 16x16 square from x=1 to x=16 at 1 px/frame (1/128 = 0.0078 frame widths per frame), rows 4-19: it
+    # stays inside the top-left cell (32x32 video pixels).
+    cells = per_cell(extract(write(tmp_path / "right.mp4", moving_square(16, (1, 4), (1, 0)))))[0]
+    directions = cells[0, 0, index("dir.E") : index("dir.SE") + 1]
+    assert directions.argmax() == 0 and directions[0] > 10 * np.delete(directions, 0).max()
+    moving = cells[..., index("moving.max")]
+    assert moving[0, 0] == moving.max() and moving[0, 0] > 0.5
+    far = np.ones((4, 4), dtype=bool)
+    far[:2, :2] = False  # DIS's patches (a third of the flow image) spread motion to neighbours, no further
+    assert moving[far].max() == 0.0
+    assert cells[..., index("dir.E")][0, 0] == cells[..., index("dir.E")].max()
+    # the speed lands in the bin of 0.0078 frame widths per frame
+    histogram = cells[0, 0, : index("speed[0.04-inf)") + 1]
+    assert histogram.argmax() == index("speed[0.005-0.01)")
+    assert histogram.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_square_moving_up_points_north(tmp_path: Path) -> None:
+    cells = per_cell(extract(write(tmp_path / "up.mp4", moving_square(16, (6, 16), (0, -1)))))[0]
+    directions = cells[0, 0, index("dir.E") : index("dir.SE") + 1]
+    assert directions.argmax() == 2 and directions[2] > 10 * np.delete(directions, 2).max()  # N
+    down = per_cell(extract(write(tmp_path / "down.mp4", moving_square(16, (6, 1), (0, 1)))))[0]
+    assert down[0, 0, index("dir.E") : index("dir.SE") + 1].argmax() == 6  # S
+
+
+def test_faster_square_fills_faster_speed_bins(tmp_path: Path) -> None:
+    def mean_bin(velocity: float) -> float:
+        path = write(tmp_path / f"v{velocity}.mp4", moving_square(16, (1, 4), (velocity, 0)))
+        histogram = per_cell(extract(path))[0, 0, 0, : index("speed[0.04-inf)") + 1]
+        moving = histogram[1:]
+        return float((np.arange(1, 5) * moving).sum() / moving.sum())
+
+    slow, fast = mean_bin(0.75), mean_bin(3.0)  # 0.006 and 0.023 frame widths per frame: bins 1 and 3
+    assert slow < 1.5 and fast > 2.0
+    assert fast - slow > 1.0
+
+
+def test_static_noisy_scene_has_little_motion(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    background = dark_background().astype(np.int16) * 3
+    frames = [  # sensor noise of 8 grey levels, fresh every frame, then H.264 at crf 23
+        np.clip(background + rng.normal(0, 8, background.shape), 0, 255).astype(np.uint8) for _ in range(32)
+    ]
+    path = tmp_path / "static.mp4"
+    write_video(path, frames, 25, crf=23)
+    cells = per_cell(extract(path))
+    assert cells[..., index("speed[0-0.005)")].min() > 0.95
+    assert cells[..., index("moving.max")].max() < 0.2
+    assert cells[..., index("dir.E") : index("dir.SE") + 1].sum(axis=-1).max() < 1e-4
+
+
+def test_intensity_mean_follows_a_global_brightness_change(tmp_path: Path) -> None:
+    levels = np.arange(32) * 6 + 20  # a ramp over two snippets
+    frames = [np.full((48, 64, 3), level, dtype=np.uint8) for level in levels]
+    folder = tmp_path / "ramp"
+    write_frame_folder(folder, frames, ".png")
+    cells = per_cell(extract(folder))
+    for window in range(2):
+        expected = levels[16 * window : 16 * window + 16].mean() / 255.0
+        np.testing.assert_allclose(cells[window, ..., index("intensity.mean")], expected, atol=1e-6)
+    np.testing.assert_array_equal(cells[..., index("intensity.std")], 0.0)
+
+
+def test_intensity_std_and_edges_of_a_checkerboard(tmp_path: Path) -> None:
+    # 6-pixel squares, 48x48: the working size, so no resizing blurs them; 2x2 squares per cell
+    tile = np.kron((np.indices((8, 8)).sum(axis=0) % 2) * 200, np.ones((6, 6)))
+    frame = np.repeat(tile[..., None], 3, axis=2).astype(np.uint8)
+    folder = tmp_path / "checker"
+    write_frame_folder(folder, [frame] * 2, ".png")
+    cells = per_cell(extract(folder))[0]
+    np.testing.assert_allclose(cells[..., index("intensity.mean")], 100 / 255, atol=1e-6)
+    np.testing.assert_allclose(cells[..., index("intensity.std")], 100 / 255, atol=1e-6)
+    # Sobel/8 of a 200-level step is 0.39 (0.2 at square corners) on the two columns beside it: 4 of a
+    # cell's 12 columns, 3 in the first and last cells, whose outer column mirrors its own square. The same
+    # for rows; a pixel is an edge when its column or its row is.
+    beside = np.array([3, 4, 4, 3]) / 12
+    expected = 1 - (1 - beside[:, None]) * (1 - beside[None, :])
+    np.testing.assert_allclose(cells[..., index("edges")], expected, atol=1e-6)
+
+
+# --- options --------------------------------------------------------------------------------------------
+
+
+def test_native_size_reader_gives_close_features(tmp_path: Path) -> None:
+    path = write(tmp_path / "clip.mp4", moving_square(16, (2, 4), (1, 0)))
+    fast, slow = per_cell(extract(path)), per_cell(extract(path, native=True))
+    appearance = slice(index("intensity.mean"), index("intensity.std") + 1)
+    np.testing.assert_allclose(slow[..., appearance], fast[..., appearance], atol=0.02)
+    assert slow[0, 0, 0, index("dir.E") : index("dir.SE") + 1].argmax() == 0
+
+
+def test_frame_step_keeps_speeds_per_frame(tmp_path: Path) -> None:
+    path = write(tmp_path / "clip.mp4", moving_square(17, (2, 4), (1, 0)))
+    step1 = per_cell(extract(path))[0, 0, 0]
+    step2 = per_cell(extract(path, MotionExtractor(frame_step=2)))[0, 0, 0]
+    east = index("dir.E")
+    assert step2[east] == pytest.approx(step1[east], rel=0.35)
+    assert step2[: index("speed[0.04-inf)") + 1].argmax() == step1[: index("speed[0.04-inf)") + 1].argmax()
+
+
+@pytest.mark.parametrize("config", [{"flow": "farneback"}, {"dis_preset": "medium", "flow_downscale": 1}])
+def test_other_flow_settings_see_the_same_motion(tmp_path: Path, config: dict) -> None:
+    path = write(tmp_path / "clip.mp4", moving_square(16, (2, 4), (1, 0)))
+    cells = per_cell(extract(path, MotionExtractor(**config)))[0]
+    assert cells[0, 0, index("dir.E") : index("dir.SE") + 1].argmax() == 0
+    assert cells[..., index("moving.max")].argmax() in (0, 1)  # cell (0, 0) or its right neighbour
