@@ -140,3 +140,14 @@ def test_registry_registers_once_and_lists_names() -> None:
         reg.register("b")(make_b)
     with pytest.raises(KeyError, match="unknown widget 'c'; known: a, b"):
         reg.get("c")
+
+
+def test_top_level_entry_points_resolve_lazily() -> None:
+    import vadkit
+
+    assert vadkit.list_methods() == ["hlnet", "mil", "rtfm", "urdmu"]
+    assert "motion" in vadkit.list_extractors()
+    assert "synthetic" in vadkit.list_protocols()
+    assert callable(vadkit.generate_synthetic) and callable(vadkit.open_video)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        vadkit.nope  # noqa: B018
