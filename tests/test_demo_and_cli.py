@@ -102,3 +102,27 @@ def test_eval_verb_rejects_malformed_gt_option(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "KEY=VALUE" in result.output
+
+
+def test_synth_then_extract_through_the_cli(tmp_path: Path) -> None:
+    data, features = tmp_path / "synthetic", tmp_path / "features"
+    result = runner.invoke(
+        app, ["synth", str(data), "--preset", "tiny", "--seed", "1", "--set", "classes=[Running]"]
+    )
+    assert result.exit_code == 0, result.output
+    card = (data / "README.md").read_text()
+    assert "preset `tiny`, seed 1" in card
+    result = runner.invoke(app, ["extract", str(data / "videos"), "--out", str(features), "-e", "motion"])
+    assert result.exit_code == 0, result.output
+    test_videos = [
+        line.strip() for line in (data / "Anomaly_Test.txt").read_text().splitlines() if line.strip()
+    ]
+    assert {line.split("/")[0] for line in test_videos} <= {"Running", "Normal"}
+    truth = vadkit.build_ground_truth("synthetic", data, split="test")
+    for line in test_videos:
+        stem = line[: -len(".mp4")]
+        feats = np.load(features / f"{stem}.npy")
+        # one 272-d row per 16-frame snippet of the video, T = ceil(n / 16)
+        assert feats.shape == (-(-truth[stem.split("/")[1]].num_frames // 16), 272)
+    manifest = json.loads((features / "manifest.json").read_text())
+    assert json.dumps(manifest).count('"status": "ok"') >= len(test_videos)

@@ -8,18 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vadkit.cli.options import parse_key_values
 from vadkit.cli.tables import metrics_table
 from vadkit.eval import evaluate_score_dir, list_protocols
-
-
-def _parse_options(pairs: list[str]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--gt-option")
-        options[key.strip()] = value.strip()
-    return options
 
 
 def eval_scores(
@@ -45,7 +36,7 @@ def eval_scores(
         protocol,
         scores,
         gt,
-        gt_options=_parse_options(gt_option or []),
+        gt_options=parse_key_values(gt_option, "--gt-option"),
         compat=compat,
         score_level=score_level,
         out_dir=out,

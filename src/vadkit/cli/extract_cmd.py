@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
+from vadkit.cli.options import parse_key_values
 from vadkit.errors import ValidationError
 from vadkit.features.runner import ExtractionSummary, resolve_extractor, run_extraction
 
 _REASONS_SHOWN = 10
-
-
-def parse_settings(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs as a config mapping; values are read as YAML (``4``, ``0.5``, ``[4,4]``)."""
-    settings: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
-        try:
-            settings[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as error:
-            raise typer.BadParameter(
-                f"{pair!r}: value is not valid YAML ({error})", param_hint="--set"
-            ) from None
-    return settings
 
 
 def summary_table(summary: ExtractionSummary) -> Table:
@@ -90,7 +74,7 @@ def extract(
 ) -> None:
     """Extract snippet features, one .npy per video plus a manifest; complete outputs are skipped."""
     try:
-        chosen = resolve_extractor(extractor, parse_settings(set_ or []))
+        chosen = resolve_extractor(extractor, parse_key_values(set_, "--set", as_yaml=True))
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0]), param_hint="--extractor") from None
     except (TypeError, ValidationError) as error:

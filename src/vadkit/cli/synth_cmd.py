@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from vadkit.cli.options import parse_key_values
 from vadkit.synth import (
     NORMAL_LABEL,
     PRESETS,
@@ -47,9 +48,16 @@ def synth(
             "--overwrite", help="Replace a generation's files in a folder that holds something else."
         ),
     ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Preset field KEY=VALUE, YAML value (repeatable), e.g. classes=[Running]."
+        ),
+    ] = None,
 ) -> None:
     """Render the synthetic benchmark (videos, annotations, masks, tracks, descriptions, dataset card)."""
-    total = sum(sum(resolve_preset(preset).counts(split)) for split in SPLITS)
+    overrides = parse_key_values(set_, "--set", as_yaml=True)
+    total = sum(sum(resolve_preset(preset, **overrides).counts(split)) for split in SPLITS)
     console = Console()
     columns = (TextColumn("rendering videos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -58,7 +66,7 @@ def synth(
         def advance(record: VideoRecord) -> None:
             progress.advance(task)
 
-        manifest = generate(out, preset, seed, workers, overwrite=overwrite, progress=advance)
+        manifest = generate(out, preset, seed, workers, overwrite=overwrite, progress=advance, **overrides)
     console.print(_counts_table(manifest))
     held = ", ".join(scene.scene_id for scene in manifest.scenes if scene.held_out) or "none"
     console.print(f"{len(manifest.videos)} videos, {manifest.num_frames} frames; held-out scenes: {held}")
