@@ -1,0 +1,64 @@
+"""Weakly-supervised training: honest splits and label budgets, balanced batches, a plain PyTorch loop with
+validation-based model selection, checkpoints (safetensors + JSON) and resume.
+
+Typical use::
+
+    from vadkit.train import TrainConfig, carve_validation, load_checkpoint, train
+
+    fit, val = carve_validation(train_features, fraction=0.2, seed=0)
+    result = train(TrainConfig("rtfm", {"feature_dim": 2048}, steps=15000), fit, val, run_dir="runs/rtfm")
+    model = load_checkpoint(result.selected_checkpoint)
+"""
+
+from __future__ import annotations
+
+from vadkit.train.arrays import ArrayFeatureSet, ArrayVideo
+from vadkit.train.batches import CROPS_AS_BAGS, BalancedSampler, class_batch_indices, collate, crops_are_bags
+from vadkit.train.cache import LRUCache
+from vadkit.train.checkpoint import load_checkpoint, read_info
+from vadkit.train.config import TrainConfig
+from vadkit.train.scoring import evaluating, score_feature_set, score_video
+from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion, selection_value
+from vadkit.train.sequences import (
+    PreparedSequence,
+    VideoInputs,
+    load_inputs,
+    training_sequence,
+    uses_audio,
+)
+from vadkit.train.source import FeatureSetLike, FeatureVideoLike
+from vadkit.train.splits import carve_validation, limit_abnormal
+from vadkit.train.trainer import EvalRecord, TrainResult, build_optimizer, train
+
+__all__ = [
+    "CROPS_AS_BAGS",
+    "SELECTION_CRITERIA",
+    "ArrayFeatureSet",
+    "ArrayVideo",
+    "BalancedSampler",
+    "EvalRecord",
+    "FeatureSetLike",
+    "FeatureVideoLike",
+    "LRUCache",
+    "PreparedSequence",
+    "SelectionCriterion",
+    "TrainConfig",
+    "TrainResult",
+    "VideoInputs",
+    "build_optimizer",
+    "carve_validation",
+    "class_batch_indices",
+    "collate",
+    "crops_are_bags",
+    "evaluating",
+    "limit_abnormal",
+    "load_checkpoint",
+    "load_inputs",
+    "read_info",
+    "score_feature_set",
+    "score_video",
+    "selection_value",
+    "train",
+    "training_sequence",
+    "uses_audio",
+]

@@ -1,0 +1,129 @@
+"""Every registered method trains through the trainer (tiny configurations), with the batch layout its
+reference uses; its checkpoints load back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from vadkit.methods import METHODS, WeakBatch, create_method, list_methods
+from vadkit.train import (
+    ArrayFeatureSet,
+    ArrayVideo,
+    BalancedSampler,
+    TrainConfig,
+    load_checkpoint,
+    score_feature_set,
+    train,
+)
+
+DIM, AUDIO_DIM, CROPS, BATCH = 6, 3, 2, 2
+
+TINY: dict[str, dict[str, Any]] = {
+    "mil": {"feature_dim": DIM},
+    "rtfm": {"feature_dim": DIM, "branch_channels": 4},
+    "urdmu": {
+        "feature_dim": DIM,
+        "hidden_dim": 8,
+        "depth": 1,
+        "heads": 2,
+        "dim_head": 4,
+        "mlp_dim": 8,
+        "abnormal_memory_size": 4,
+        "normal_memory_size": 4,
+        "classifier_hidden": 4,
+    },
+    "hlnet": {"feature_dim": DIM, "audio_dim": AUDIO_DIM},
+}
+
+# batch the loss receives: (features shape, whether lengths are given, audio shape); L = the train length
+EXPECTED_LAYOUT: dict[str, tuple[tuple[int, ...], bool, tuple[int, ...] | None]] = {
+    "mil": ((2 * BATCH * CROPS, 32, DIM), False, None),  # crops are bags; 32 full segments
+    "rtfm": ((2 * BATCH, CROPS, 32, DIM), False, None),  # crops of a video together
+    "urdmu": ((2 * BATCH * CROPS, 200, DIM), False, None),  # crops are bags; 200 full segments
+    "hlnet": ((2 * BATCH, CROPS, 200, DIM), True, (2 * BATCH, 200, AUDIO_DIM)),  # padded to 200, lengths
+}
+
+
+def feature_set(audio: bool) -> ArrayFeatureSet:
+    """3 normal + 3 abnormal videos of 20-59 snippets, with audio rows aligned to them when asked."""
+    rng = np.random.default_rng(0)
+    videos = [ArrayVideo(f"v{i}", i % 2) for i in range(6)]
+    steps = {v.name: int(rng.integers(20, 60)) for v in videos}
+    features = {v.name: rng.normal(size=(steps[v.name], CROPS, DIM)) for v in videos}
+    sound = {v.name: rng.normal(size=(steps[v.name], AUDIO_DIM)) for v in videos} if audio else None
+    return ArrayFeatureSet(videos, features, sound)
+
+
+def test_every_registered_method_has_a_tiny_configuration() -> None:
+    assert sorted(TINY) == list_methods() == sorted(EXPECTED_LAYOUT)
+
+
+@pytest.mark.parametrize("method", list_methods())
+def test_every_method_trains_two_steps(method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = feature_set(audio=method == "hlnet")
+    fit, val = data.subset(["v0", "v1", "v2", "v3"]), data.subset(["v4", "v5"])
+    head = METHODS.get(method)
+    original = head.loss
+    seen: list[tuple[tuple[int, ...], bool, tuple[int, ...] | None]] = []
+
+    def recording(self, batch: WeakBatch):
+        seen.append(
+            (
+                tuple(batch.features.shape),
+                batch.lengths is not None,
+                None if batch.audio is None else tuple(batch.audio.shape),
+            )
+        )
+        assert batch.labels.tolist() == [0.0] * (len(batch.labels) // 2) + [1.0] * (len(batch.labels) // 2)
+        return original(self, batch)
+
+    monkeypatch.setattr(head, "loss", recording)
+    config = TrainConfig(method, TINY[method], steps=2, batch_size=BATCH, eval_every=1, checkpoint_every=1)
+    result = train(config, fit, val, run_dir=tmp_path, progress=False)
+    assert seen == [EXPECTED_LAYOUT[method]] * 2
+    assert [r.step for r in result.history] == [1, 2]
+    assert all(np.isfinite(r.train_loss) and r.validation is not None for r in result.history)
+
+    torch.manual_seed(0)
+    initial = create_method(method, **TINY[method]).state_dict()
+    trained = load_file(str(result.last_checkpoint / "model.safetensors"))
+    assert any(not torch.equal(initial[k], trained[k]) for k in initial)  # the optimiser moved the weights
+    model = load_checkpoint(result.last_checkpoint)
+    scores = score_feature_set(model, val)
+    for video in val:
+        assert scores[video.name].shape == (data.load(video).shape[0],)
+        assert np.all((scores[video.name] >= 0) & (scores[video.name] <= 1))
+
+
+@pytest.mark.parametrize("method", list_methods())
+def test_every_method_resumes_bit_identically(
+    method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropout masks (all), BatchNorm statistics (RTFM), the latent noise (UR-DMU) and Adam's parameter
+    groups (HL-Net) all continue exactly after an interruption."""
+    data = feature_set(audio=method == "hlnet")
+    fit, val = data.subset(["v0", "v1", "v2", "v3"]), data.subset(["v4", "v5"])
+    config = TrainConfig(method, TINY[method], steps=4, batch_size=BATCH, eval_every=1, checkpoint_every=2)
+    whole = train(config, fit, val, run_dir=tmp_path / "whole", progress=False)
+    original = BalancedSampler.batch
+
+    def interrupted(self: BalancedSampler, step: int) -> WeakBatch:
+        if step == 3:
+            raise KeyboardInterrupt
+        return original(self, step)
+
+    monkeypatch.setattr(BalancedSampler, "batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, fit, val, run_dir=tmp_path / "cut", progress=False)
+    monkeypatch.setattr(BalancedSampler, "batch", original)
+    resumed = train(config, fit, val, run_dir=tmp_path / "cut", progress=False)
+    assert resumed.resumed_from_step == 2 and resumed.history == whole.history
+    expected = load_file(str(whole.last_checkpoint / "model.safetensors"))
+    got = load_file(str(resumed.last_checkpoint / "model.safetensors"))
+    assert expected.keys() == got.keys() and all(torch.equal(expected[k], got[k]) for k in expected)
