@@ -15,7 +15,6 @@ from vadkit.train import (
     VideoInputs,
     load_inputs,
     training_sequence,
-    uses_audio,
 )
 
 
@@ -147,9 +146,9 @@ def test_load_inputs_casts_to_float32_and_requires_aligned_audio() -> None:
 
 
 def test_uses_audio_follows_the_model() -> None:
-    assert uses_audio(create_method("hlnet", feature_dim=4, audio_dim=2))
-    assert not uses_audio(create_method("hlnet", feature_dim=4, audio_dim=0))
-    assert not uses_audio(create_method("mil", feature_dim=4))
+    assert create_method("hlnet", feature_dim=4, audio_dim=2).uses_audio
+    assert not create_method("hlnet", feature_dim=4, audio_dim=0).uses_audio
+    assert not create_method("mil", feature_dim=4).uses_audio
 
 
 def test_array_feature_set_members() -> None:

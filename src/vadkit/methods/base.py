@@ -68,6 +68,14 @@ class WeakHead(nn.Module, ABC):
 
     name: ClassVar[str] = ""
     train_sequence: ClassVar[TrainSequence] = TrainSequence("full")
+    crops_as_bags: ClassVar[bool] = False
+    """Whether the reference training makes every spatial crop an independent bag (``(B*C, T, D)`` batches)
+    rather than passing a video's crops together (``(B, C, T, D)``)."""
+
+    @property
+    def uses_audio(self) -> bool:
+        """Whether the model takes audio features (``WeakBatch.audio``) besides the visual ones."""
+        return False
 
     @abstractmethod
     def snippet_scores(

@@ -215,6 +215,11 @@ class HLNet(WeakHead):
         online = self.online_logits(embedded)
         return self.offline_logits(inputs, embedded, online, valid), online
 
+    @property
+    def uses_audio(self) -> bool:
+        """True for the audio-visual model (``audio_dim > 0``)."""
+        return self.audio_dim > 0
+
     def fuse(self, features: torch.Tensor, audio: torch.Tensor | None) -> tuple[torch.Tensor, int]:
         """Visual features and audio concatenated per crop: ``((B * C, T, feature_dim + audio_dim), C)``.
 

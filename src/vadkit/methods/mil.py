@@ -128,6 +128,7 @@ class SultaniMIL(WeakHead):
     Weights are initialised as Keras ``glorot_normal`` (Xavier normal) with zero biases.
     """
 
+    crops_as_bags: ClassVar[bool] = True  # the reference trains every crop as its own bag
     train_sequence: ClassVar[TrainSequence] = TrainSequence("segments", 32)
 
     def __init__(

@@ -149,6 +149,7 @@ class URDMU(WeakHead):
     normal as abnormal bags (64 + 64 crop rows in the reference).
     """
 
+    crops_as_bags: ClassVar[bool] = True  # the reference trains every crop as its own bag
     train_sequence: ClassVar[TrainSequence] = TrainSequence("segments", 200)
 
     def __init__(

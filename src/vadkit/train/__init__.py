@@ -13,7 +13,7 @@ Typical use::
 from __future__ import annotations
 
 from vadkit.train.arrays import ArrayFeatureSet, ArrayVideo
-from vadkit.train.batches import CROPS_AS_BAGS, BalancedSampler, class_batch_indices, collate, crops_are_bags
+from vadkit.train.batches import BalancedSampler, class_batch_indices, collate
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import load_checkpoint, read_info
 from vadkit.train.config import TrainConfig
@@ -24,14 +24,12 @@ from vadkit.train.sequences import (
     VideoInputs,
     load_inputs,
     training_sequence,
-    uses_audio,
 )
 from vadkit.train.source import FeatureSetLike, FeatureVideoLike
 from vadkit.train.splits import carve_validation, limit_abnormal
 from vadkit.train.trainer import EvalRecord, TrainResult, build_optimizer, train
 
 __all__ = [
-    "CROPS_AS_BAGS",
     "SELECTION_CRITERIA",
     "ArrayFeatureSet",
     "ArrayVideo",
@@ -49,7 +47,6 @@ __all__ = [
     "carve_validation",
     "class_batch_indices",
     "collate",
-    "crops_are_bags",
     "evaluating",
     "limit_abnormal",
     "load_checkpoint",
@@ -60,5 +57,4 @@ __all__ = [
     "selection_value",
     "train",
     "training_sequence",
-    "uses_audio",
 ]

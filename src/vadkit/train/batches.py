@@ -19,8 +19,8 @@ uninterrupted run draws, with no sampler state to save.
 sequence (:func:`vadkit.train.sequences.training_sequence`), stacked as ``(2B, C, L, D)``. Sequences of
 different lengths (``"full"`` mode) are zero-padded to the longest, and ``lengths`` gives the valid rows
 (``None`` when every row is valid). Methods whose reference trains every crop as its own bag
-(:data:`CROPS_AS_BAGS`) get ``(2B * C, L, D)``: each video's crops in a row, with the video's label, length
-and audio repeated; the others get the crops of a video together.
+(:attr:`~vadkit.methods.base.WeakHead.crops_as_bags`) get ``(2B * C, L, D)``: each video's crops in a
+row, with the video's label, length and audio repeated; the others get the crops of a video together.
 """
 
 from __future__ import annotations
@@ -36,17 +36,7 @@ from vadkit.train.cache import LRUCache
 from vadkit.train.sequences import PreparedSequence, load_inputs, training_sequence
 from vadkit.train.source import FeatureSetLike, describe
 
-CROPS_AS_BAGS: frozenset[str] = frozenset({"mil", "urdmu"})
-"""Methods whose reference training makes every crop an independent bag: ``mil`` (its loss takes
-``(B, T, D)`` bags only) and ``urdmu`` (``UCF_Train.list``/``XD_Train.list`` rows are crops). RTFM trains the
-crops of a video together; HL-Net's loss splits the crops into bags itself."""
-
 _SAMPLER_STREAM = 0x5EED_0003
-
-
-def crops_are_bags(method: str, override: bool | None = None) -> bool:
-    """Whether ``method`` trains every crop as its own bag: ``override``, else :data:`CROPS_AS_BAGS`."""
-    return method in CROPS_AS_BAGS if override is None else override
 
 
 def _epoch_order(seed: int, label: int, epoch: int, count: int) -> np.ndarray:
@@ -121,8 +111,9 @@ class BalancedSampler:
         spec: the method's training sequence (:attr:`~vadkit.methods.base.WeakHead.train_sequence`).
         batch_size: ``B``, videos of each class per step.
         seed: the draws' seed.
-        crops_as_bags: flatten crops into bags (:func:`crops_are_bags`).
-        audio: load audio features too (:func:`~vadkit.train.sequences.uses_audio`).
+        crops_as_bags: flatten crops into bags (the method's
+            :attr:`~vadkit.methods.base.WeakHead.crops_as_bags`).
+        audio: load audio features too (:attr:`~vadkit.methods.base.WeakHead.uses_audio`).
         cache: keeps prepared sequences between steps (a fresh 1 GiB cache when ``None``).
 
     Raises:

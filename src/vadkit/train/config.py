@@ -38,7 +38,8 @@ class TrainConfig:
         select_on_test: select on the test metric of a ``test_fn`` instead of the validation split, to
             reproduce papers that do so; recorded in every checkpoint.
         crops_as_bags: train every crop as its own bag (``True``), or the crops of a video together
-            (``False``); ``None``: the method's reference (:data:`vadkit.train.batches.CROPS_AS_BAGS`).
+            (``False``); ``None``: the method's reference
+            (:attr:`vadkit.methods.base.WeakHead.crops_as_bags`).
     """
 
     method: str

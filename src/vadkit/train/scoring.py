@@ -16,7 +16,7 @@ import torch
 
 from vadkit.methods import WeakHead
 from vadkit.train.cache import LRUCache
-from vadkit.train.sequences import VideoInputs, load_inputs, uses_audio
+from vadkit.train.sequences import VideoInputs, load_inputs
 from vadkit.train.source import FeatureSetLike
 
 
@@ -49,14 +49,14 @@ def score_feature_set(
     """``{video: (T,) snippet scores}`` for every video of ``feature_set``, in its order.
 
     The model scores in eval mode (:func:`evaluating`) and returns to its previous mode after; audio features
-    are loaded when the model takes them (:func:`~vadkit.train.sequences.uses_audio`).
+    are loaded when the model takes them (:attr:`~vadkit.methods.base.WeakHead.uses_audio`).
 
     Args:
         model: the head to score with.
         feature_set: the videos.
         cache: keeps the loaded inputs for the next call (validation every few steps).
     """
-    audio = uses_audio(model)
+    audio = model.uses_audio
     scores: dict[str, np.ndarray] = {}
     with evaluating(model):
         for video in feature_set:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vadkit.errors import LengthMismatchError, ValidationError
-from vadkit.methods.base import TrainSequence, WeakHead
+from vadkit.methods.base import TrainSequence
 from vadkit.snippets import pool_or_pad, resample_segments, subsample_or_pad
 from vadkit.train.source import FeatureSetLike, FeatureVideoLike, describe
 
@@ -46,11 +46,6 @@ class PreparedSequence:
     def nbytes(self) -> int:
         """Memory held, in bytes."""
         return self.features.nbytes + (0 if self.audio is None else self.audio.nbytes)
-
-
-def uses_audio(model: WeakHead) -> bool:
-    """Whether ``model`` takes audio features: a positive ``audio_dim`` attribute (HL-Net's MIX2 model)."""
-    return int(getattr(model, "audio_dim", 0)) > 0
 
 
 def _checked(feature_set: FeatureSetLike, name: str, what: str, array: np.ndarray, rank: int) -> np.ndarray:

@@ -40,7 +40,7 @@ import torch
 from vadkit import __version__
 from vadkit.errors import ValidationError
 from vadkit.methods import WeakBatch, WeakHead, create_method, read_state_dict
-from vadkit.train.batches import BalancedSampler, crops_are_bags
+from vadkit.train.batches import BalancedSampler
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import (
     CHECKPOINTS,
@@ -61,7 +61,6 @@ from vadkit.train.config import TrainConfig
 from vadkit.train.progress import ScalarLog, TrainingProgress
 from vadkit.train.scoring import evaluating, score_feature_set
 from vadkit.train.selection import selection_value
-from vadkit.train.sequences import uses_audio
 from vadkit.train.source import FeatureSetLike, describe
 from vadkit.types import GroundTruth
 
@@ -330,8 +329,10 @@ class _Run:
             self.model.train_sequence,
             config.batch_size,
             seed=config.seed,
-            crops_as_bags=crops_are_bags(config.method, config.crops_as_bags),
-            audio=uses_audio(self.model),
+            crops_as_bags=(
+                self.model.crops_as_bags if config.crops_as_bags is None else config.crops_as_bags
+            ),
+            audio=self.model.uses_audio,
             cache=self.cache,
         )
         self.val_labels = {} if val_set is None else {v.name: int(v.label) for v in val_set}
