@@ -23,7 +23,7 @@ import numpy as np
 from vadkit.eval import Protocol, evaluate, load_score_dir
 from vadkit.io import open_video, write_video
 from vadkit.report import write_eval_report
-from vadkit.types import EvalReport, EventInterval, GroundTruth
+from vadkit.types import EvalReport, EventInterval, GroundTruth, save_npy
 
 FPS = 25.0
 SIZE = (160, 120)  # width, height
@@ -149,7 +149,7 @@ def run_demo(out_dir: str | Path = "vadkit-demo") -> DemoResult:
         truth[clip.name].save(out / "gt" / clip.name)
     scale = max(float(s.max()) for s in raw.values()) or 1.0
     for name, energies in raw.items():
-        np.save(out / "scores" / f"{name}.npy", energies / scale)
+        save_npy(out / "scores" / f"{name}.npy", energies / scale)
     scores = load_score_dir(out / "scores")
     report = evaluate(DEMO_PROTOCOL, truth, scores)
     metrics_path = report.save(out / "metrics.json")

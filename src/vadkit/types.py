@@ -72,8 +72,10 @@ def write_json(path: str | Path, payload: Mapping[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _save_array(path: Path, array: np.ndarray) -> None:
-    """``np.save`` under a temporary name (not ending in ``.npy``, so globs never see it), then renamed."""
+def save_npy(path: str | Path, array: np.ndarray) -> None:
+    """``np.save`` (no pickle) under a temporary name (not ending in ``.npy``, so globs never see it), then
+    renamed: no half-written file ever has the final name."""
+    path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as handle:
         np.save(handle, array, allow_pickle=False)
@@ -229,7 +231,7 @@ class Features:
     def save(self, stem: str | Path) -> Path:
         """Write ``<stem>.npy`` (the array, public layout) and ``<stem>.json`` (the rest); returns the .npy"""
         npy, meta = _pair_paths(stem)
-        _save_array(npy, self.data)
+        save_npy(npy, self.data)
         write_json(
             meta, {"video": self.video, "snippet": self.snippet.to_dict(), "manifest": dict(self.manifest)}
         )
@@ -274,7 +276,7 @@ class FrameScores:
     def save(self, stem: str | Path) -> Path:
         """Write ``<stem>.npy`` and ``<stem>.json``; returns the .npy."""
         npy, meta = _pair_paths(stem)
-        _save_array(npy, self.scores)
+        save_npy(npy, self.scores)
         write_json(meta, {"video": self.video, "fps": self.fps})
         return npy
 
@@ -359,7 +361,7 @@ class GroundTruth:
     def save(self, stem: str | Path) -> Path:
         """Write ``<stem>.npy`` (frame labels) and ``<stem>.json`` (events, class, boxes, source)."""
         npy, meta = _pair_paths(stem)
-        _save_array(npy, self.labels)
+        save_npy(npy, self.labels)
         write_json(
             meta,
             {

@@ -17,6 +17,8 @@ from vadkit.train.batches import BalancedSampler, class_batch_indices, collate
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import load_checkpoint, read_info
 from vadkit.train.config import TrainConfig
+from vadkit.train.experiment import ExperimentConfig, ExperimentResult, SeedResult, run_experiment
+from vadkit.train.results import aggregate_metrics, mean_std, write_results_csv
 from vadkit.train.scoring import evaluating, score_feature_set, score_video
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion, selection_value
 from vadkit.train.sequences import (
@@ -35,14 +37,18 @@ __all__ = [
     "ArrayVideo",
     "BalancedSampler",
     "EvalRecord",
+    "ExperimentConfig",
+    "ExperimentResult",
     "FeatureSetLike",
     "FeatureVideoLike",
     "LRUCache",
     "PreparedSequence",
+    "SeedResult",
     "SelectionCriterion",
     "TrainConfig",
     "TrainResult",
     "VideoInputs",
+    "aggregate_metrics",
     "build_optimizer",
     "carve_validation",
     "class_batch_indices",
@@ -51,10 +57,13 @@ __all__ = [
     "limit_abnormal",
     "load_checkpoint",
     "load_inputs",
+    "mean_std",
     "read_info",
+    "run_experiment",
     "score_feature_set",
     "score_video",
     "selection_value",
     "train",
     "training_sequence",
+    "write_results_csv",
 ]
