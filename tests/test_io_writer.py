@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -121,3 +123,27 @@ def test_frame_folder_reports_an_image_it_cannot_write(tmp_path: Path) -> None:
     (tmp_path / "001.png").mkdir()
     with pytest.raises(OSError, match=r"001\.png"):
         write_frame_folder(tmp_path, gray_frames(1), ".png")
+
+
+_DEMO_VIDEOS = """
+import hashlib, sys, pathlib
+from vadkit.demo import run_demo
+out = run_demo(sys.argv[1]).out_dir
+print(" ".join(hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "videos").glob("*.mp4"))))
+"""
+
+
+def test_encoding_does_not_depend_on_what_the_process_did_before(tmp_path: Path) -> None:
+    # The demo renders, encodes and decodes clips one after the other. Without
+    # vadkit.io.heap.deterministic_heap, leftover heap bytes changed x264's output for the same frames in most
+    # such runs (every file after the first of a process could differ).
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _DEMO_VIDEOS, str(tmp_path / f"run{run}")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for run in range(3)
+    ]
+    assert len(runs[0]) == 4 and runs[0] == runs[1] == runs[2]

@@ -14,6 +14,7 @@ from av.video.frame import VideoFrame
 
 from vadkit.errors import ValidationError
 from vadkit.io.frame_folder import IMAGE_EXTENSIONS
+from vadkit.io.heap import deterministic_heap
 
 
 def _image(path: Path, index: int, frame: np.ndarray, *, allow_gray: bool) -> np.ndarray:
@@ -42,8 +43,9 @@ def write_video(
     """Encode RGB frames into a video file; the same frames give the same bytes.
 
     The encoder runs single-threaded and the muxer writes no version strings (``fflags=+bitexact``), so the
-    output is byte-identical from run to run on one FFmpeg build. The file appears only once complete (it is
-    written under a temporary name and renamed).
+    output is byte-identical from run to run on one FFmpeg build; encoding runs inside
+    :func:`~vadkit.io.heap.deterministic_heap`, because FFmpeg/x264 otherwise let leftover heap bytes change
+    the output. The file appears only once complete (it is written under a temporary name and renamed).
 
     Args:
         path: output file; its suffix picks the container (``.mp4``, ``.avi``, ``.mkv``...).
@@ -77,7 +79,7 @@ def write_video(
     partial = path.with_name(f"{path.stem}.partial{path.suffix}")
     written = 0
     try:
-        with av.open(str(partial), mode="w", options=container_options) as container:
+        with deterministic_heap(), av.open(str(partial), mode="w", options=container_options) as container:
             rate = Fraction(fps).limit_denominator(1001)
             stream = container.add_stream(codec, rate=rate, options=encoder_options)
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
