@@ -15,6 +15,13 @@ from vadkit.methods import list_methods
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion
 
 
+def reject_unknown_fields(cls: type, data: Mapping[str, Any]) -> None:
+    """Raise a ValidationError naming the keys of ``data`` that are not fields of dataclass ``cls``."""
+    unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise ValidationError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train one weakly-supervised head.
@@ -103,8 +110,5 @@ class TrainConfig:
         Raises:
             ValidationError: unknown keys or invalid values.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValidationError(f"TrainConfig: unknown field(s) {', '.join(unknown)}")
+        reject_unknown_fields(cls, data)
         return cls(**dict(data))

@@ -35,7 +35,7 @@ from vadkit.data.feature_sets import synthetic_feature_set
 from vadkit.errors import ValidationError
 from vadkit.eval import evaluate, get_protocol
 from vadkit.train.checkpoint import load_checkpoint
-from vadkit.train.config import TrainConfig
+from vadkit.train.config import TrainConfig, reject_unknown_fields
 from vadkit.train.results import STD_KIND, aggregate_metrics, write_results_csv
 from vadkit.train.scoring import score_feature_set
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion
@@ -144,10 +144,7 @@ class ExperimentConfig:
         Raises:
             ValidationError: unknown keys or invalid values.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValidationError(f"ExperimentConfig: unknown field(s) {', '.join(unknown)}")
+        reject_unknown_fields(cls, data)
         values = dict(data)
         if "seeds" in values:
             values["seeds"] = tuple(values["seeds"])
