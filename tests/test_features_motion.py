@@ -18,8 +18,10 @@ from vadkit.features.motion import FeatureDimension, MotionExtractor
 from vadkit.io import VideoReader, open_video, write_frame_folder, write_video
 from vadkit.types import SnippetSpec, VideoInfo
 
-SIDE = 128  # test videos are 128x128: working size 48x48, flow image 24x24; cells are 32 video pixels
+SIDE = 128  # test videos are 128x128: the default working size, flow image 64x64; cells are 32x32 pixels
 FEATURES_PER_CELL = 17
+CELL_FEATURES = 16 * FEATURES_PER_CELL  # the per-cell part of the default 4x4 grid; object features follow
+OBJECT_FEATURES = 5 * 5 + 5 * 3 + 3  # 5 size bins x (5 speed bins + 3 shape bins), count, speed/size max
 
 
 def extract(path: Path, extractor: MotionExtractor | None = None, *, native: bool = False) -> np.ndarray:
@@ -32,8 +34,14 @@ def extract(path: Path, extractor: MotionExtractor | None = None, *, native: boo
 
 
 def per_cell(features: np.ndarray) -> np.ndarray:
-    """``(T, 4, 4, 17)`` view of default-config features."""
-    return features.reshape(features.shape[0], 4, 4, FEATURES_PER_CELL)
+    """``(T, 4, 4, 17)`` view of the per-cell part of default-config features."""
+    assert features.shape[1] == CELL_FEATURES + OBJECT_FEATURES
+    return features[:, :CELL_FEATURES].reshape(features.shape[0], 4, 4, FEATURES_PER_CELL)
+
+
+def objects_part(features: np.ndarray) -> np.ndarray:
+    """``(T, 43)``: the whole-frame object features that follow the per-cell ones."""
+    return features[:, CELL_FEATURES:]
 
 
 def index(name: str) -> int:
@@ -50,7 +58,11 @@ def dark_background(seed: int = 0) -> np.ndarray:
 def moving_square(
     count: int, start: tuple[float, float], velocity: tuple[float, float]
 ) -> Iterator[np.ndarray]:
-    """A bright textured 16x16 square at ``start + t * velocity`` (x, y of its top left in pixels; y down)."""
+    """A bright textured 16x16 square at ``start + t * velocity`` (x, y of its top left in pixels; y down).
+
+    The square covers 1/64 of the frame and the background stands still, so the camera shift (the median
+    flow) is 0 and stabilisation, on by default, leaves the square's motion as it is.
+    """
     background = dark_background()
     texture = np.random.default_rng(1).integers(128, 256, (16, 16, 3), dtype=np.uint8)
     for t in range(count):
@@ -79,7 +91,7 @@ def test_registered_as_motion() -> None:
 def test_default_dimension_and_names() -> None:
     extractor = MotionExtractor()
     names = extractor.feature_names()
-    assert extractor.dim == len(names) == 272 == 16 * FEATURES_PER_CELL
+    assert extractor.dim == len(names) == 315 == CELL_FEATURES + OBJECT_FEATURES
     assert len(set(names)) == len(names)
     assert names[:FEATURES_PER_CELL] == [
         "cell(0,0).speed[0-0.005)",
@@ -101,13 +113,19 @@ def test_default_dimension_and_names() -> None:
         "cell(0,0).edges",
     ]
     assert names[FEATURES_PER_CELL] == "cell(0,1).speed[0-0.005)"
-    assert names[-1] == "cell(3,3).edges"
+    assert names[CELL_FEATURES - 1] == "cell(3,3).edges"
+    assert names[CELL_FEATURES] == "objects.size[0-0.0005).speed[0-0.005)"
+    assert names[-3:] == ["objects.count", "objects.speed.max", "objects.size.max"]
+    assert MotionExtractor(objects=False).feature_names() == names[:CELL_FEATURES]
 
 
 def test_dimension_count_follows_the_config() -> None:
     extractor = MotionExtractor(grid=(3, 2), speed_edges=(0.01, 0.05))
-    assert extractor.dim == 6 * (3 + 8 + 1 + 3)
+    # 6 cells x 15; objects: 5 size bins x 3 speed bins, 5 size bins x 3 shape bins, 3 summaries
+    assert extractor.dim == 6 * (3 + 8 + 1 + 3) + 5 * 3 + 5 * 3 + 3
     assert extractor.feature_names()[2] == "cell(0,0).speed[0.05-inf)"
+    assert extractor.feature_names()[90 + 2] == "objects.size[0-0.0005).speed[0.05-inf)"
+    assert MotionExtractor(grid=(3, 2), speed_edges=(0.01, 0.05), objects=False).dim == 6 * (3 + 8 + 1 + 3)
 
 
 def test_describe_dimension_parses_cell_kind_and_value() -> None:
@@ -124,8 +142,8 @@ def test_describe_dimension_parses_cell_kind_and_value() -> None:
     kinds = {extractor.describe_dimension(i).kind for i in range(FEATURES_PER_CELL)}
     assert kinds == {"speed", "direction", "moving", "intensity", "edges"}
     assert [extractor.describe_dimension(i).name for i in range(extractor.dim)] == names
-    with pytest.raises(ValidationError, match=r"dimension index must be in \[0, 272\)"):
-        extractor.describe_dimension(272)
+    with pytest.raises(ValidationError, match=r"dimension index must be in \[0, 315\)"):
+        extractor.describe_dimension(315)
 
 
 def test_config_round_trips_and_the_hash_follows_it() -> None:
@@ -143,6 +161,10 @@ def test_config_round_trips_and_the_hash_follows_it() -> None:
         {"speed_edges": (0.005, 0.01, 0.02)},
         {"edge_threshold": 0.1},
         {"frame_step": 2},
+        {"stabilise": False},
+        {"objects": False},
+        {"diff_threshold": 20},
+        {"min_object_area": 8},
         {"snippet": SnippetSpec(length=8, stride=8)},
         {"snippet": {"length": 16, "stride": 16, "rounding": "floor"}},
     ]
@@ -159,11 +181,11 @@ def test_config_round_trips_and_the_hash_follows_it() -> None:
         ({"grid": (4,)}, "grid must be"),
         ({"grid": "44"}, "grid must be"),
         ({"grid": (0, 4)}, "grid rows must be an integer >= 1"),
-        ({"grid": (20, 4)}, "max_side must be >= 80"),
+        ({"grid": (40, 4)}, "max_side must be >= 160"),  # 4 px per cell: 40 x 4 > 128
         ({"flow": "lucas-kanade"}, "flow must be one of dis, farneback"),
         ({"dis_preset": "slow"}, "dis_preset must be one of ultrafast, fast, medium"),
         ({"flow_downscale": 0}, "flow_downscale must be an integer >= 1"),
-        ({"flow_downscale": 8}, "max_side must be >= 96"),
+        ({"flow_downscale": 16}, "max_side must be >= 192"),  # a 12-px flow image: 12 x 16 > 128
         ({"speed_edges": ()}, "speed_edges must be"),
         ({"speed_edges": (0.02, 0.01)}, "strictly increasing"),
         ({"speed_edges": (0.0, 0.01)}, "positive"),
@@ -191,23 +213,40 @@ def test_unknown_setting_is_a_type_error() -> None:
 @pytest.mark.parametrize(
     ("width", "height", "expected"),
     [
-        (224, 224, (48, 48)),
-        (320, 240, (48, 40)),  # 36 rounds half up to 5 blocks of 8 (4 cells x flow_downscale 2)
-        (640, 360, (48, 24)),  # 27 rounds to 3 blocks
-        (360, 640, (24, 48)),
-        (238, 158, (48, 32)),  # UCSD Ped2: 31.9 -> 32
-        (32, 24, (48, 40)),  # small videos are enlarged to the working size
-        (1000, 50, (48, 24)),  # extreme aspect: the short side is raised to 24 (a 12-pixel flow image)
+        # Default max_side 128; sides are multiples of 8 (4 cells x flow_downscale 2), at least 24.
+        (224, 224, (128, 128)),
+        (320, 240, (128, 96)),  # 96 = 12 blocks of 8
+        (256, 168, (128, 88)),  # 84 = 10.5 blocks rounds half up to 11
+        (640, 360, (128, 72)),  # 72 = 9 blocks
+        (360, 640, (72, 128)),
+        (238, 158, (128, 88)),  # UCSD Ped2: 158 x 128 / 238 = 84.97 = 10.6 blocks -> 11
+        (32, 24, (128, 96)),  # small videos are enlarged to the working size
+        (1000, 50, (128, 24)),  # extreme aspect: 6.4 px, 1 block, raised to 24 (a 12-pixel flow image)
     ],
 )
 def test_working_size(width: int, height: int, expected: tuple[int, int]) -> None:
     assert MotionExtractor().working_size(width, height) == expected
 
 
+@pytest.mark.parametrize(
+    ("width", "height", "expected"),
+    [
+        (320, 240, (48, 40)),  # 36 = 4.5 blocks of 8 rounds half up to 5
+        (640, 360, (48, 24)),  # 27 = 3.4 blocks -> 3
+        (238, 158, (48, 32)),  # 31.9 -> 4 blocks
+        (1000, 50, (48, 24)),  # 2.4 px, 0 blocks, raised to the floor of 24
+    ],
+)
+def test_working_size_with_a_smaller_max_side(width: int, height: int, expected: tuple[int, int]) -> None:
+    assert MotionExtractor(max_side=48).working_size(width, height) == expected
+
+
 def test_working_size_with_other_grids() -> None:
+    # blocks of 10 (5 cols x 2) and 6 (3 rows x 2): 75 = 12.5 blocks of 6 -> 13
     assert MotionExtractor(grid=(3, 5), max_side=100).working_size(400, 300) == (100, 78)
-    assert MotionExtractor(flow_downscale=1, grid=(2, 2)).working_size(100, 50) == (48, 24)
-    assert MotionExtractor(flow_downscale=1, grid=(2, 2)).working_size(100, 10) == (48, 12)
+    # blocks of 2; floor max(4 px x 2 cells, a 12-pixel flow image) = 12
+    assert MotionExtractor(flow_downscale=1, grid=(2, 2)).working_size(100, 50) == (128, 64)
+    assert MotionExtractor(flow_downscale=1, grid=(2, 2)).working_size(100, 5) == (128, 12)  # 6.4 -> 6
 
 
 # --- snippet counts, determinism, edge cases -----------------------------------------------------------
@@ -220,14 +259,14 @@ def test_snippet_count_follows_the_spec(tmp_path: Path, count: int, rounding: st
     spec = SnippetSpec(rounding=rounding)
     features = extract(path, MotionExtractor(snippet=spec))
     expected = spec.num_snippets(count)
-    assert features.shape == (expected, 272) and features.dtype == np.float32
+    assert features.shape == (expected, 315) and features.dtype == np.float32
     assert np.isfinite(features).all()
 
 
 def test_overlapping_snippets(tmp_path: Path) -> None:
     path = write(tmp_path / "clip.mp4", moving_square(40, (10, 10), (2, 1)))
     spec = SnippetSpec(length=16, stride=8)
-    assert extract(path, MotionExtractor(snippet=spec)).shape == (spec.num_snippets(40), 272)
+    assert extract(path, MotionExtractor(snippet=spec)).shape == (spec.num_snippets(40), 315)
 
 
 def test_extraction_is_deterministic(tmp_path: Path) -> None:
@@ -237,21 +276,25 @@ def test_extraction_is_deterministic(tmp_path: Path) -> None:
 
 def test_uniform_black_video_has_finite_zero_motion(tmp_path: Path) -> None:
     path = write(tmp_path / "black.mp4", [np.zeros((48, 64, 3), dtype=np.uint8)] * 20)
-    cells = per_cell(extract(path))
+    features = extract(path)
+    cells = per_cell(features)
     assert np.isfinite(cells).all()
     np.testing.assert_array_equal(cells[..., index("speed[0-0.005)")], 1.0)
     others = [i for i in range(FEATURES_PER_CELL) if i != index("speed[0-0.005)")]
     np.testing.assert_array_equal(cells[..., others], 0.0)
+    np.testing.assert_array_equal(objects_part(features), 0.0)  # nothing changes: no object
 
 
 def test_one_frame_video_has_appearance_and_no_motion(tmp_path: Path) -> None:
-    frame = np.full((48, 48, 3), 51, dtype=np.uint8)  # the working size: no resizing
-    frame[:, 24:] = 204  # right half brighter
+    frame = np.full((SIDE, SIDE, 3), 51, dtype=np.uint8)  # the working size: no resizing
+    frame[:, SIDE // 2 :] = 204  # right half brighter
     folder = tmp_path / "frames"
     write_frame_folder(folder, [frame], ".png")
-    cells = per_cell(extract(folder))
+    features = extract(folder)
+    cells = per_cell(features)
     assert cells.shape == (1, 4, 4, FEATURES_PER_CELL)
     np.testing.assert_array_equal(cells[..., : index("moving.max") + 1], 0.0)
+    np.testing.assert_array_equal(objects_part(features), 0.0)  # no pair: no object seen
     np.testing.assert_allclose(cells[0, :, :2, index("intensity.mean")], 0.2, atol=1e-6)
     np.testing.assert_allclose(cells[0, :, 2:, index("intensity.mean")], 0.8, atol=1e-6)
 
@@ -259,17 +302,28 @@ def test_one_frame_video_has_appearance_and_no_motion(tmp_path: Path) -> None:
 def test_pooling_over_frames_and_pairs(tmp_path: Path) -> None:
     """Snippets of 4 pool exactly what one-frame snippets report for each frame: appearance over the 4
     frames, flow over the pairs that end in the window (3 in the first: frame 0 ends none), moving as a max,
+    the object histograms and count as means over the pairs and the largest object speed and size as maxima,
     and the last, padded window only the frames the video has."""
     path = write(tmp_path / "clip.mp4", moving_square(10, (4, 30), (3, 1)))
-    frames = extract(path, MotionExtractor(snippet=SnippetSpec(length=1, stride=1)))
-    snippets = extract(path, MotionExtractor(snippet=SnippetSpec(length=4, stride=4)))
-    assert frames.shape == (10, 272) and snippets.shape == (3, 272)
-    frames, snippets = per_cell(frames).astype(np.float64), per_cell(snippets)
-    assert (frames[1:, 0, 0, index("moving.max")] > 0).all()  # every pair sees the square move
-    np.testing.assert_array_equal(frames[0, ..., : index("moving.max") + 1], 0.0)  # frame 0: no pair
+    frame_features = extract(path, MotionExtractor(snippet=SnippetSpec(length=1, stride=1)))
+    snippet_features = extract(path, MotionExtractor(snippet=SnippetSpec(length=4, stride=4)))
+    assert frame_features.shape == (10, 315) and snippet_features.shape == (3, 315)
+    frames, snippets = per_cell(frame_features).astype(np.float64), per_cell(snippet_features)
+    frame_objects = objects_part(frame_features).astype(np.float64)
+    snippet_objects = objects_part(snippet_features)
     moving = index("moving.max")
+    assert (frames[1:, ..., moving].max(axis=(1, 2)) > 0).all()  # every pair sees the square move
+    assert (frame_objects[1:, -3] >= 1).all()  # ... and finds it as an object
+    np.testing.assert_array_equal(frames[0, ..., : moving + 1], 0.0)  # frame 0: no pair
+    np.testing.assert_array_equal(frame_objects[0], 0.0)
     for window, (start, end) in enumerate([(0, 4), (4, 8), (8, 10)]):
         first_pair = max(start, 1)
+        np.testing.assert_allclose(
+            snippet_objects[window, :-2], frame_objects[first_pair:end, :-2].mean(axis=0), atol=1e-6
+        )
+        np.testing.assert_allclose(
+            snippet_objects[window, -2:], frame_objects[first_pair:end, -2:].max(axis=0), atol=1e-6
+        )
         np.testing.assert_allclose(
             snippets[window, ..., :moving], frames[first_pair:end, ..., :moving].mean(axis=0), atol=1e-6
         )
@@ -308,11 +362,11 @@ def test_extraction_streams_memory_does_not_grow_with_length() -> None:
             base = tracemalloc.get_traced_memory()[0]
             features = extractor.extract(SyntheticReader(count))
             peaks[count] = tracemalloc.get_traced_memory()[1] - base
-            assert features.shape == (count // 16, 272)
+            assert features.shape == (count // 16, 315)
     finally:
         tracemalloc.stop()
-    # Holding the frames would take 12 KiB a frame (11.6 MiB more); the output grows by 60 x 272 float32.
-    output_growth = (1024 - 64) // 16 * 272 * 4
+    # Holding the frames would take 12 KiB a frame (11.6 MiB more); the output grows by 60 x 315 float32.
+    output_growth = (1024 - 64) // 16 * 315 * 4
     assert peaks[1024] - peaks[64] < 3 * output_growth + 64 * 1024
 
 
@@ -322,19 +376,23 @@ def test_extraction_streams_memory_does_not_grow_with_length() -> None:
 def test_square_moving_right_in_the_top_left_cell(tmp_path: Path) -> None:
     # 16x16 square from x=1 to x=16 at 1 px/frame (1/128 = 0.0078 frame widths per frame), rows 4-19: it
     # stays inside the top-left cell (32x32 video pixels).
-    cells = per_cell(extract(write(tmp_path / "right.mp4", moving_square(16, (1, 4), (1, 0)))))[0]
+    path = write(tmp_path / "right.mp4", moving_square(16, (1, 4), (1, 0)))
+    cells = per_cell(extract(path))[0]
     directions = cells[0, 0, index("dir.E") : index("dir.SE") + 1]
     assert directions.argmax() == 0 and directions[0] > 10 * np.delete(directions, 0).max()
     moving = cells[..., index("moving.max")]
     assert moving[0, 0] == moving.max() and moving[0, 0] > 0.5
     far = np.ones((4, 4), dtype=bool)
-    far[:2, :2] = False  # DIS's patches (a third of the flow image) spread motion to neighbours, no further
+    far[:2, :2] = False  # DIS's 8x8 patches (half a 16-px flow cell) spread motion to neighbours, no further
     assert moving[far].max() == 0.0
     assert cells[..., index("dir.E")][0, 0] == cells[..., index("dir.E")].max()
     # the speed lands in the bin of 0.0078 frame widths per frame
     histogram = cells[0, 0, : index("speed[0.04-inf)") + 1]
     assert histogram.argmax() == index("speed[0.005-0.01)")
     assert histogram.sum() == pytest.approx(1.0, abs=1e-6)
+    # the static background keeps the camera shift at 0: stabilisation changes nothing
+    unstabilised = per_cell(extract(path, MotionExtractor(stabilise=False)))[0]
+    np.testing.assert_allclose(unstabilised, cells, atol=1e-3)
 
 
 def test_square_moving_up_points_north(tmp_path: Path) -> None:
@@ -384,28 +442,32 @@ def test_intensity_mean_follows_a_global_brightness_change(tmp_path: Path) -> No
 
 
 def test_intensity_std_and_edges_of_a_checkerboard(tmp_path: Path) -> None:
-    # 6-pixel squares, 48x48: the working size, so no resizing blurs them; 2x2 squares per cell
-    tile = np.kron((np.indices((8, 8)).sum(axis=0) % 2) * 200, np.ones((6, 6)))
+    # 16-pixel squares, 128x128: the working size, so no resizing blurs them; 2x2 squares per cell
+    tile = np.kron((np.indices((8, 8)).sum(axis=0) % 2) * 200, np.ones((16, 16)))
     frame = np.repeat(tile[..., None], 3, axis=2).astype(np.uint8)
     folder = tmp_path / "checker"
     write_frame_folder(folder, [frame] * 2, ".png")
-    cells = per_cell(extract(folder))[0]
+    features = extract(folder)
+    cells = per_cell(features)[0]
     np.testing.assert_allclose(cells[..., index("intensity.mean")], 100 / 255, atol=1e-6)
     np.testing.assert_allclose(cells[..., index("intensity.std")], 100 / 255, atol=1e-6)
     # Sobel/8 of a 200-level step is 0.39 (0.2 at square corners) on the two columns beside it: 4 of a
-    # cell's 12 columns, 3 in the first and last cells, whose outer column mirrors its own square. The same
+    # cell's 32 columns, 3 in the first and last cells, whose outer column mirrors its own square. The same
     # for rows; a pixel is an edge when its column or its row is.
-    beside = np.array([3, 4, 4, 3]) / 12
+    beside = np.array([3, 4, 4, 3]) / 32
     expected = 1 - (1 - beside[:, None]) * (1 - beside[None, :])
     np.testing.assert_allclose(cells[..., index("edges")], expected, atol=1e-6)
+    np.testing.assert_array_equal(objects_part(features), 0.0)  # a still picture: no object
 
 
 # --- options --------------------------------------------------------------------------------------------
 
 
 def test_native_size_reader_gives_close_features(tmp_path: Path) -> None:
+    # max_side 64: the 128x128 reader is twice the working size, so each frame is resized by the extractor
     path = write(tmp_path / "clip.mp4", moving_square(16, (2, 4), (1, 0)))
-    fast, slow = per_cell(extract(path)), per_cell(extract(path, native=True))
+    extractor = MotionExtractor(max_side=64)
+    fast, slow = per_cell(extract(path, extractor)), per_cell(extract(path, extractor, native=True))
     appearance = slice(index("intensity.mean"), index("intensity.std") + 1)
     np.testing.assert_allclose(slow[..., appearance], fast[..., appearance], atol=0.02)
     assert slow[0, 0, 0, index("dir.E") : index("dir.SE") + 1].argmax() == 0

@@ -219,6 +219,8 @@ def test_camera_shake_light_and_noise_stay_within_their_ranges() -> None:
     camera = make_camera(np.random.default_rng(2), 600, 2.0)
     assert camera.jitter.shape == (600, 2) and np.abs(camera.jitter).max() <= 2
     assert np.abs(camera.jitter).max() >= 1  # it does shake
+    moves = np.abs(np.diff(camera.jitter, axis=0)).max(axis=1) > 0
+    assert 0.03 < moves.mean() < 0.3  # a slow sway: the picture moves in a minority of frames
     assert np.all(np.abs(camera.gain - 1) <= 0.06 + 0.025 + 1e-12)
     fields = [f.astype(float) for f in camera.noise_fields(600)]
     assert len(fields) == 600 and fields[0].shape == (192, 256, 1)

@@ -1,31 +1,42 @@
-"""The weight-free ``motion`` extractor: optical-flow and appearance statistics on a spatial grid.
+"""The weight-free ``motion`` extractor: optical-flow and appearance statistics on a spatial grid, and moving
+objects.
 
 Each frame is turned to grey (ITU-R BT.601 luma, OpenCV's ``COLOR_RGB2GRAY``) at a small *working size*,
 described cell by cell on a grid (default 4x4), and the descriptions are pooled per snippet (default 16
 frames, stride 16, ``"ceil"``: T = ceil(n/16)). The settings, and why the defaults:
 
-**Working size** (``max_side`` = 48). The longer side is 48 pixels, the other keeps the video's aspect; each
-side is rounded (halves up) to a multiple of ``grid x flow_downscale`` = 8, so that cells are equal integer
-blocks on the working and the flow image, and is at least ``max(4 px per cell, 12 x flow_downscale)``
-(only very elongated frames meet that floor). 224x224 works at 48x48 (cells of 12x12 pixels), 320x240 at
-48x40, 640x360 at 48x24. The size follows the video's own size (``reader.info``), whatever size the reader
-delivers. Fast path: open the reader at that size, ``open_video(path, size=extractor.decode_size(info))``;
-FFmpeg then scales while converting to RGB (about 10-15 us a frame for 224x224, against 50-90 us for an
-OpenCV area resize of the full frame). A reader at any other size works too: each grey frame is then resized
-here with ``cv2.INTER_AREA``, which gives close, not bit-identical, features.
+**Working size** (``max_side`` = 128). The longer side is 128 pixels, the other keeps the video's aspect;
+each side is rounded (halves up) to a multiple of ``grid x flow_downscale`` = 8, so that cells are equal
+integer blocks on the working and the flow image, and is at least ``max(4 px per cell, 12 x
+flow_downscale)`` (only very elongated frames meet that floor). 224x224 works at 128x128 (cells of 32x32
+pixels), 320x240 at 128x96, 640x360 at 128x72. The size follows the video's own size (``reader.info``),
+whatever size the reader delivers. Fast path: open the reader at that size, ``open_video(path,
+size=extractor.decode_size(info))``; FFmpeg then scales while converting to RGB. A reader at any other size
+works too: each grey frame is then resized here with ``cv2.INTER_AREA``, which gives close, not
+bit-identical, features. Why 128: the moving-object features need a pedestrian of a wide street view to
+cover a few dozen working pixels (a person of 8x14 pixels in a 256x192 frame is 4x7 at 128, 1.5x2.6 at 48,
+where it no longer forms an object). On vadkit's synthetic benchmark a supervised linear probe of the
+features reaches a test AUC of 0.65 at 128 and 0.53 at 48 (``benchmarks/probe_synthetic_features.py``).
+The price is speed: ``max_side=48, objects=False`` is about three times faster (figures in
+``benchmarks/bench_motion.py`` and the README).
 
 **Flow** (``flow="dis"``, ``dis_preset="ultrafast"``, ``flow_downscale`` = 2, ``frame_step`` = 1). The
-working image is halved (area average; 24x24 for a square video) and the dense flow of every frame pair
+working image is halved (area average; 64x64 for a square video) and the dense flow of every frame pair
 ``(t - frame_step, t)`` is estimated there by OpenCV's DIS with the ``ultrafast`` patch parameters, to the
-finest level (:mod:`~vadkit.features.motion_flow`). DIS costs about 70 ns per flow pixel, and the default is
-the largest flow image at which extraction keeps 60% of decode-only throughput on one core for a 224x224
-H.264 video at a realistic bitrate (``benchmarks/bench_motion.py``). The price: a DIS patch is 8x8 flow
-pixels, a third of the image side, so motion spreads into the cells next to a moving object, small objects
-(under about 1/8 of the frame) are tracked poorly, and motions faster than about 1/10 of the frame width
-per frame are underestimated (a single pyramid level). On synthetic scenes of textured objects, the per-cell
-moving fraction is off by 0.056 on average (0.043 with a 32-pixel flow image, ``max_side=64``; 0.018 with 64
-pixels, ``max_side=128``). ``max_side``, ``dis_preset="medium"`` or ``flow="farneback"`` trade speed for
-accuracy; ``frame_step=2`` halves the flow cost.
+finest level (:mod:`~vadkit.features.motion_flow`). A DIS patch is 8x8 flow pixels, so motion spreads into
+the cells next to a moving object, and small fast objects are underestimated (a single pyramid level).
+``dis_preset="medium"`` or ``flow="farneback"`` trade speed for accuracy; ``frame_step=2`` halves the
+per-pair cost.
+
+**Camera shake** (``stabilise`` = True). A fixed camera sways; a shift of one pixel moves every textured
+pixel of the frame as fast as a walking person. Each flow field's per-axis median displacement (the camera's
+motion, as long as moving things cover less than half the frame) is subtracted before any statistic, and
+the previous frame is moved by it before frames are differenced for the object features.
+
+**Moving objects** (``objects`` = True, ``diff_threshold`` = 16 grey levels, ``min_object_area`` = 4 working
+pixels): per pair, the connected regions of change wholly inside the frame, each with its size, speed and
+shape, counted in whole-frame histograms (:mod:`~vadkit.features.motion_objects`). They tell a small thing
+moving fast (a person running) from a large one (a car), wherever it is, which cell averages cannot.
 
 **Speeds** are in frame widths per frame: |flow| / (flow image width x frame_step), so they do not depend on
 the resolution or the step. The bin edges ``speed_edges`` = (0.005, 0.01, 0.02, 0.04) double from 0.005
@@ -51,9 +62,12 @@ below it everywhere (the tests check it).
   / 8, intensity per working pixel) reaches ``edge_threshold`` = 0.05: a step of at least 0.1 (26 grey
   levels) between neighbouring working pixels; i.i.d. noise of 5 grey levels passes it at one pixel in 10**7.
 
-That is 5 + 8 + 1 + 3 = 17 features per cell, **D = 272** for the 4x4 grid, laid out cell by cell
-(row-major), each cell's features in the order above. :meth:`MotionExtractor.describe_dimension` gives a
-dimension's cell, kind and value.
+That is 5 + 8 + 1 + 3 = 17 features per cell, laid out cell by cell (row-major), each cell's features in
+the order above, then the 43 whole-frame object features (``objects.size[a-b).speed[c-d)`` for 5 sizes x 5
+speeds, ``objects.size[a-b).shape[c-d)`` for 5 sizes x 3 shapes, ``objects.count``, ``objects.speed.max``,
+``objects.size.max``; histograms and the count are means over the snippet's pairs, the two maxima are
+maxima over them): **D = 272 + 43 = 315** for the 4x4 grid (272 with ``objects=False``).
+:meth:`MotionExtractor.describe_dimension` gives a dimension's cell, kind and value.
 
 **Snippets and pairs.** A pair belongs to the snippet windows that contain its later frame. Frame 0 has no
 earlier frame: it adds appearance and no pair, so the first snippet pools 16 frames and 15 pairs (with
@@ -62,8 +76,8 @@ pools only the frames the video has. A window without a pair (a one-frame video)
 motion was seen. T is ``snippet.num_snippets(frames decoded)``.
 
 **Streaming.** Frames are decoded and described a batch at a time (:data:`BATCH_PIXELS`); besides the output
-(T x D float32) only that batch, the previous flow image and the per-frame statistics of one snippet window
-are held.
+(T x D float32) only that batch, the previous working and flow images and the per-frame statistics of one
+snippet window are held.
 """
 
 from __future__ import annotations
@@ -87,6 +101,7 @@ from vadkit.features.motion_flow import (
     make_flow_estimator,
 )
 from vadkit.features.motion_grid import DIRECTIONS, CellGrid
+from vadkit.features.motion_objects import ObjectDescriber, camera_shift, object_feature_labels
 from vadkit.io import Size, VideoReader, iter_snippet_windows
 from vadkit.types import SnippetSpec, VideoInfo
 
@@ -120,29 +135,43 @@ class FeatureDimension:
     Attributes:
         index: position in the feature vector.
         name: e.g. ``"cell(2,3).dir.W"``.
-        cell: ``(row, col)`` of the grid cell, ``(0, 0)`` at the top left.
-        kind: ``"speed"``, ``"direction"``, ``"moving"``, ``"intensity"`` or ``"edges"``.
+        cell: ``(row, col)`` of the grid cell, ``(0, 0)`` at the top left; ``None`` for the whole-frame
+            object features.
+        kind: ``"speed"``, ``"direction"``, ``"moving"``, ``"intensity"`` or ``"edges"`` (cell features);
+            ``"object_speed"``, ``"object_shape"`` or ``"objects"`` (object features,
+            :mod:`~vadkit.features.motion_objects`).
         value: ``(low, high)`` in frame widths per frame for ``"speed"`` (``high`` may be ``inf``); a compass
             name of :data:`~vadkit.features.motion_grid.DIRECTIONS` for ``"direction"``; ``"max"`` for
-            ``"moving"``; ``"mean"`` or ``"std"`` for ``"intensity"``; ``"density"`` for ``"edges"``.
+            ``"moving"``; ``"mean"`` or ``"std"`` for ``"intensity"``; ``"density"`` for ``"edges"``;
+            ``(size bin, speed bin)`` for ``"object_speed"`` and ``(size bin, shape bin)`` for
+            ``"object_shape"`` (each bin ``(low, high)``); ``"count"``, ``"speed.max"`` or ``"size.max"`` for
+            ``"objects"``.
     """
 
     index: int
     name: str
-    cell: tuple[int, int]
+    cell: tuple[int, int] | None
     kind: str
     value: Any
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (an infinite speed bound becomes ``None``)."""
-        value = [v if math.isfinite(v) else None for v in self.value] if self.kind == "speed" else self.value
+        """JSON-ready dictionary (bins become lists, an infinite bound ``None``)."""
         return {
             "index": self.index,
             "name": self.name,
-            "cell": list(self.cell),
+            "cell": None if self.cell is None else list(self.cell),
             "kind": self.kind,
-            "value": value,
+            "value": _json_value(self.value),
         }
+
+
+def _json_value(value: Any) -> Any:
+    """``value`` with tuples turned into lists and infinite floats into ``None``, recursively."""
+    if isinstance(value, tuple):
+        return [_json_value(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _integer(name: str, value: Any, minimum: int) -> int:
@@ -226,7 +255,7 @@ class MotionExtractor(Extractor):
     def __init__(
         self,
         *,
-        max_side: int = 48,
+        max_side: int = 128,
         grid: Sequence[int] = (4, 4),
         flow: str = "dis",
         dis_preset: str = "ultrafast",
@@ -234,6 +263,10 @@ class MotionExtractor(Extractor):
         speed_edges: Sequence[float] = DEFAULT_SPEED_EDGES,
         edge_threshold: float = 0.05,
         frame_step: int = 1,
+        stabilise: bool = True,
+        objects: bool = True,
+        diff_threshold: int = 16,
+        min_object_area: int = 4,
         snippet: SnippetSpec | Mapping[str, Any] | None = None,
     ) -> None:
         self.rows, self.cols = _grid(grid)
@@ -253,7 +286,18 @@ class MotionExtractor(Extractor):
         self.speed_edges = _speed_edges(speed_edges)
         self.edge_threshold = _edge_threshold(edge_threshold)
         self.frame_step = _integer("frame_step", frame_step, 1)
+        for name, flag in (("stabilise", stabilise), ("objects", objects)):
+            if not isinstance(flag, bool):
+                raise ValidationError(f"motion extractor: {name} must be true or false, got {flag!r}")
+        self.stabilise, self.objects = stabilise, objects
+        self.diff_threshold = _integer("diff_threshold", diff_threshold, 1)
+        if self.diff_threshold > 255:
+            raise ValidationError(
+                f"motion extractor: diff_threshold must be <= 255 grey levels, got {self.diff_threshold}"
+            )
+        self.min_object_area = _integer("min_object_area", min_object_area, 1)
         self._snippet = _snippet(snippet)
+        self._object_labels = object_feature_labels(self.speed_edges) if objects else []
         self._dimensions = self._describe_all()
 
     @property
@@ -272,12 +316,18 @@ class MotionExtractor(Extractor):
             "speed_edges": list(self.speed_edges),
             "edge_threshold": self.edge_threshold,
             "frame_step": self.frame_step,
+            "stabilise": self.stabilise,
+            "objects": self.objects,
+            "diff_threshold": self.diff_threshold,
+            "min_object_area": self.min_object_area,
             "snippet": self._snippet.to_dict(),
         }
 
     def feature_names(self) -> list[str]:
         """The D names: ``cell(r,c).speed[a-b)``, ``cell(r,c).dir.E`` ... ``cell(r,c).moving.max``,
-        ``cell(r,c).intensity.mean``, ``cell(r,c).intensity.std``, ``cell(r,c).edges`` for every cell."""
+        ``cell(r,c).intensity.mean``, ``cell(r,c).intensity.std``, ``cell(r,c).edges`` for every cell, then
+        (with ``objects``) ``objects.size[a-b).speed[c-d)``, ``objects.size[a-b).shape[c-d)``,
+        ``objects.count``, ``objects.speed.max`` and ``objects.size.max``."""
         return [dimension.name for dimension in self._dimensions]
 
     def describe_dimension(self, index: int) -> FeatureDimension:
@@ -323,14 +373,19 @@ class MotionExtractor(Extractor):
     def _pool(self, records: np.ndarray) -> np.ndarray:
         """One snippet's ``(D,)`` features from the records (:class:`_FrameRecords`) of its real frames."""
         cells, flow_bins = self.rows * self.cols, len(self.speed_edges) + 1 + len(DIRECTIONS)
+        objects = len(self._object_labels)
         pairs = records[records[:, 0] > 0, 1:]
-        flow, moving = np.zeros(cells * flow_bins), np.zeros(cells)
+        flow, moving, found = np.zeros(cells * flow_bins), np.zeros(cells), np.zeros(objects)
         if len(pairs):
             flow = pairs[:, : cells * flow_bins].mean(axis=0)
             moving = pairs[:, cells * flow_bins : cells * (flow_bins + 1)].max(axis=0)
-        appearance = records[:, 1 + cells * (flow_bins + 1) :].mean(axis=0)
+        if len(pairs) and objects:
+            per_pair = pairs[:, cells * (flow_bins + 1) : cells * (flow_bins + 1) + objects]
+            # Histograms and the count are means over the pairs; the largest speed and size are maxima.
+            found = np.concatenate([per_pair[:, :-2].mean(axis=0), per_pair[:, -2:].max(axis=0)])
+        appearance = records[:, 1 + cells * (flow_bins + 1) + objects :].mean(axis=0)
         per_cell = [flow.reshape(cells, flow_bins), moving.reshape(cells, 1), appearance.reshape(cells, -1)]
-        return np.concatenate(per_cell, axis=1).ravel()
+        return np.concatenate([np.concatenate(per_cell, axis=1).ravel(), found])
 
     def _describe_all(self) -> list[FeatureDimension]:
         """Every dimension, in feature order."""
@@ -341,9 +396,13 @@ class MotionExtractor(Extractor):
         per_cell += [(f"dir.{d}", "direction", d) for d in DIRECTIONS]
         per_cell += [("moving.max", "moving", "max"), *APPEARANCE]
         cells = [(r, c) for r in range(self.rows) for c in range(self.cols)]
-        return [
+        dimensions = [
             FeatureDimension(index, f"cell({r},{c}).{label}", (r, c), kind, value)
             for index, ((r, c), (label, kind, value)) in enumerate(itertools.product(cells, per_cell))
+        ]
+        return dimensions + [
+            FeatureDimension(len(dimensions) + index, label, None, kind, value)
+            for index, (label, kind, value) in enumerate(self._object_labels)
         ]
 
 
@@ -351,9 +410,9 @@ class _FrameRecords:
     """Per-frame statistics of a reader's frames as float64 records, a batch of frames at a time.
 
     A record is ``[has_pair, speed histogram and directions (cells x (speed bins + 8)), moving (cells),
-    appearance (cells x 3)]``; the pair part is zero when the frame ends no pair. :attr:`count` is the number
-    of frames seen so far, final once the iteration ends. A batch holds about :data:`BATCH_PIXELS` working
-    pixels (8 frames at 64x64).
+    object statistics (with ``objects``), appearance (cells x 3)]``; the pair part is zero when the frame
+    ends no pair. :attr:`count` is the number of frames seen so far, final once the iteration ends. A batch
+    holds about :data:`BATCH_PIXELS` working pixels (2 frames at 128x128).
     """
 
     def __init__(self, extractor: MotionExtractor, reader: VideoReader) -> None:
@@ -367,13 +426,27 @@ class _FrameRecords:
         # Speeds in frame widths per frame are flow pixels / (flow width x frame step).
         self._pixels_per_speed = self._flow_grid.width * extractor.frame_step
         self._edges_px = (np.asarray(extractor.speed_edges) * self._pixels_per_speed).astype(np.float32)
-        self._pair_size = 1 + self._flow_grid.cells * (len(extractor.speed_edges) + len(DIRECTIONS) + 2)
+        self._objects = (
+            None
+            if not extractor.objects
+            else ObjectDescriber(
+                width,
+                height,
+                downscale,
+                self._edges_px,
+                self._pixels_per_speed,
+                extractor.diff_threshold,
+                extractor.min_object_area,
+            )
+        )
+        flow_part = self._flow_grid.cells * (len(extractor.speed_edges) + len(DIRECTIONS) + 2)
+        self._pair_size = 1 + flow_part + (self._objects.dim if self._objects else 0)
         self._batch = max(1, BATCH_PIXELS // (width * height))
         self.count = 0
 
     def __iter__(self) -> Iterator[np.ndarray]:
         estimate = make_flow_estimator(self._extractor.flow, self._extractor.dis_preset)
-        previous: np.ndarray | None = None
+        previous: tuple[np.ndarray, np.ndarray] | None = None
         frames = iter(self._reader.iter_frames())
         while batch := list(itertools.islice(frames, self._batch)):
             records, previous = self._records(self._greys(batch), self.count, estimate, previous)
@@ -404,20 +477,31 @@ class _FrameRecords:
         return stacked.reshape(count, grid.height, grid.width)
 
     def _records(
-        self, greys: np.ndarray, first: int, estimate: FlowEstimator, previous: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Records of frames ``first``... (``greys``), and the flow image the next pair starts from."""
+        self,
+        greys: np.ndarray,
+        first: int,
+        estimate: FlowEstimator,
+        previous: tuple[np.ndarray, np.ndarray] | None,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """Records of frames ``first``... (``greys``), and the (working, flow) images the next pair starts
+        from."""
         ex, count = self._extractor, greys.shape[0]
         records = np.zeros((count, self._pair_size + self._appearance_grid.cells * len(APPEARANCE)))
         appearance = self._appearance_grid.appearance_statistics(greys, ex.edge_threshold)
         records[:, self._pair_size :] = appearance.reshape(count, -1)
         small = self._small(greys)
-        ends, flows = [], []
+        ends, flows, objects = [], [], []
         for offset in range(-first % ex.frame_step, count, ex.frame_step):
             if previous is not None:
+                flow = estimate(previous[1], small[offset])
+                shift = camera_shift(flow) if ex.stabilise else np.zeros(2, np.float32)
+                flow -= shift
+                if self._objects is not None:
+                    aligned = self._objects.aligned(previous[0], shift)
+                    objects.append(self._objects.describe(aligned, greys[offset], flow))
                 ends.append(offset)
-                flows.append(estimate(previous, small[offset]))
-            previous = small[offset]
+                flows.append(flow)
+            previous = (greys[offset], small[offset])
         if flows:
             stats = self._flow_grid.flow_statistics(np.stack(flows), self._edges_px)
             per_cell = np.concatenate(
@@ -425,6 +509,7 @@ class _FrameRecords:
             )
             records[ends, 0] = 1.0
             records[ends, 1 : self._pair_size] = np.concatenate(
-                [per_cell.reshape(len(ends), -1), stats.moving], axis=1
+                [per_cell.reshape(len(ends), -1), stats.moving, *([np.stack(objects)] if objects else [])],
+                axis=1,
             )
         return records, previous

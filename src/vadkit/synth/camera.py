@@ -61,10 +61,12 @@ class Camera:
 
 
 def make_camera(rng: np.random.Generator, num_frames: int, noise_sigma: float) -> Camera:
-    """A camera for ``num_frames`` frames: a smooth random shake (an AR(1) process with coefficient 0.8,
-    rounded, clipped to :data:`~vadkit.synth.rules.MAX_JITTER`), a gain ``1 + a sin(2 pi t / T + phi) + b
-    (t / n - 1/2)`` with ``a`` in [0.02, 0.06], ``T`` in [8, 30] s and ``b`` in [-0.05, 0.05]."""
-    shake = lfilter([1.0], [1.0, -0.8], rng.normal(0.0, 0.45, size=(num_frames, 2)), axis=0)
+    """A camera for ``num_frames`` frames: a slow random wobble (an AR(1) process with coefficient 0.97 and
+    innovations of 0.1 pixel, rounded, clipped to :data:`~vadkit.synth.rules.MAX_JITTER`: the picture moves
+    by a pixel in about one frame in seven, as a mast-mounted camera sways, not every frame), a gain ``1 + a
+    sin(2 pi t / T + phi) + b (t / n - 1/2)`` with ``a`` in [0.02, 0.06], ``T`` in [8, 30] s and ``b`` in
+    [-0.05, 0.05]."""
+    shake = lfilter([1.0], [1.0, -0.97], rng.normal(0.0, 0.1, size=(num_frames, 2)), axis=0)
     jitter = np.clip(np.rint(shake), -MAX_JITTER, MAX_JITTER).astype(np.int64)
     amplitude, period = rng.uniform(0.02, 0.06), rng.uniform(8.0, 30.0) * FPS
     phase, drift = rng.uniform(0, 2 * np.pi), rng.uniform(-0.05, 0.05)
