@@ -4,7 +4,6 @@ values and numpy re-computations of the Keras and PyTorch-port code, optimiser e
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -80,15 +79,6 @@ def ekosman_objective(scores: np.ndarray, labels: np.ndarray) -> float:
 def batch_of_bags(seed: int, abnormal: int, normal: int, dim: int = 24, steps: int = 32) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     return torch.randn(abnormal + normal, steps, dim, generator=generator)
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models: one intra-op thread is fast and stays fast when other processes share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 # --- parameters and checkpoints ---------------------------------------------------------------------------

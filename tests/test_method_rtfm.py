@@ -4,7 +4,6 @@ against numpy re-computations of tianyu0207/RTFM, crop handling, padding, errors
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,15 +60,6 @@ REFERENCE_SHAPES: dict[str, tuple[int, ...]] = {
 def small_model(seed: int = 0, **config: object) -> RTFM:
     torch.manual_seed(seed)
     return RTFM(feature_dim=6, branch_channels=8, **config)  # type: ignore[arg-type]
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models: one intra-op thread is fast and stays fast when other processes share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 # --- parameters and checkpoints ---------------------------------------------------------------------------

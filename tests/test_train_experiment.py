@@ -18,7 +18,7 @@ from vadkit.data import build_ground_truth
 from vadkit.errors import ValidationError
 from vadkit.features import run_extraction
 from vadkit.synth import generate
-from vadkit.train import read_info
+from vadkit.train import evaluate_run, read_info
 from vadkit.train.experiment import ExperimentConfig, run_experiment
 from vadkit.train.results import mean_std
 
@@ -53,7 +53,7 @@ def test_files_written(experiment) -> None:
     for name in ("config.json", "metrics.json", "results.csv"):
         assert (run_dir / name).is_file()
     config = json.loads((run_dir / "config.json").read_text())
-    assert config["method_config"]["feature_dim"] == 272
+    assert config["method_config"]["feature_dim"] == 315  # motion defaults: 16 cells x 17 + 43 objects
     assert ExperimentConfig.from_dict(config) == experiment.config
     for seed in (0, 1):
         seed_dir = run_dir / f"seed-{seed}"
@@ -113,6 +113,17 @@ def test_results_csv_rows(experiment) -> None:
     assert list(rows[0])[2:] == list(experiment.metric_names)
     metrics = json.loads(experiment.metrics_path.read_text())
     assert float(rows[2]["auc_micro"]) == metrics["per_seed"]["1"]["last"]["metrics"]["auc_micro"]
+
+
+def test_evaluate_run_reproduces_the_synthetic_run(experiment, tmp_path: Path) -> None:
+    evaluation = evaluate_run(experiment.run_dir, out_dir=tmp_path)
+    assert evaluation.aggregate == experiment.aggregate
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    recorded = json.loads(experiment.metrics_path.read_text())
+    assert written["aggregate"] == recorded["aggregate"] and written["protocol"] == "synthetic"
+    for seed in ("0", "1"):
+        for kind in ("last", "selected"):
+            assert written["per_seed"][seed][kind]["metrics"] == recorded["per_seed"][seed][kind]["metrics"]
 
 
 def test_rerun_reuses_finished_seeds(experiment) -> None:

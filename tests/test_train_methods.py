@@ -11,6 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from tiny_methods import TINY_SIZES
 from vadkit.methods import METHODS, WeakBatch, create_method, list_methods
 from vadkit.train import (
     ArrayFeatureSet,
@@ -25,20 +26,8 @@ from vadkit.train import (
 DIM, AUDIO_DIM, CROPS, BATCH = 6, 3, 2, 2
 
 TINY: dict[str, dict[str, Any]] = {
-    "mil": {"feature_dim": DIM},
-    "rtfm": {"feature_dim": DIM, "branch_channels": 4},
-    "urdmu": {
-        "feature_dim": DIM,
-        "hidden_dim": 8,
-        "depth": 1,
-        "heads": 2,
-        "dim_head": 4,
-        "mlp_dim": 8,
-        "abnormal_memory_size": 4,
-        "normal_memory_size": 4,
-        "classifier_hidden": 4,
-    },
-    "hlnet": {"feature_dim": DIM, "audio_dim": AUDIO_DIM},
+    name: {"feature_dim": DIM, **sizes, **({"audio_dim": AUDIO_DIM} if name == "hlnet" else {})}
+    for name, sizes in TINY_SIZES.items()
 }
 
 # batch the loss receives: (features shape, whether lengths are given, audio shape); L = the train length

@@ -1,4 +1,5 @@
-"""``vadkit eval``: score files of any method against a benchmark's ground truth, under a named protocol."""
+"""``vadkit eval``: score files of any method against a benchmark's ground truth, under a named protocol; or
+every seed's scores of a ``vadkit train`` run folder against its dataset."""
 
 from __future__ import annotations
 
@@ -9,18 +10,44 @@ import typer
 from rich.console import Console
 
 from vadkit.cli.options import parse_key_values
-from vadkit.cli.tables import metrics_table
+from vadkit.cli.tables import SELECT_ON_TEST_NOTE, experiment_title, metrics_table, results_table
+from vadkit.errors import VadkitError
 from vadkit.eval import evaluate_score_dir, list_protocols
+from vadkit.train.run_eval import evaluate_run
+
+_SCORE_OPTIONS = ("--protocol", "--scores", "--gt")
+
+
+def _evaluate_run(run_dir: Path, out: Path, console: Console) -> None:
+    """The RUN_DIR mode: every seed's last and selected scores, mean ± std."""
+    try:
+        result = evaluate_run(run_dir, out_dir=out)
+    except VadkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    title = experiment_title(result.config, len(result.reports))
+    console.print(results_table(title, result.metric_names, result.aggregate))
+    if result.selection.get("test_set_used_for_selection"):
+        console.print(SELECT_ON_TEST_NOTE)
+    console.print(f"metrics: {result.metrics_path}")
 
 
 def eval_scores(
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A `vadkit train` run folder: re-evaluate all its seeds (no other option needed)."
+        ),
+    ] = None,
     protocol: Annotated[
-        str, typer.Option("--protocol", "-p", help=f"One of: {', '.join(list_protocols())}.")
-    ],
+        str | None, typer.Option("--protocol", "-p", help=f"One of: {', '.join(list_protocols())}.")
+    ] = None,
     scores: Annotated[
-        Path, typer.Option("--scores", help="Folder of <video>.npy files (per snippet or frame).")
-    ],
-    gt: Annotated[Path, typer.Option("--gt", help="The benchmark's annotation file or folder.")],
+        Path | None, typer.Option("--scores", help="Folder of <video>.npy files (per snippet or frame).")
+    ] = None,
+    gt: Annotated[
+        Path | None, typer.Option("--gt", help="The benchmark's annotation file or folder.")
+    ] = None,
     gt_option: Annotated[
         list[str] | None,
         typer.Option("--gt-option", help="Ground-truth option KEY=VALUE (repeatable), e.g. list_file=PATH."),
@@ -31,7 +58,25 @@ def eval_scores(
     score_level: Annotated[str, typer.Option("--score-level", help="auto, snippet or frame.")] = "auto",
     out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json.")] = Path("."),
 ) -> None:
-    """Evaluate per-video score files against a benchmark's ground truth and write metrics.json."""
+    """Evaluate per-video score files (--protocol, --scores, --gt) or a run folder (RUN_DIR) against a
+    benchmark's ground truth, and write metrics.json."""
+    console = Console()
+    given = {"--protocol": protocol, "--scores": scores, "--gt": gt}
+    if run_dir is not None:
+        extra = [name for name, value in given.items() if value is not None]
+        if extra or gt_option or compat is not None or score_level != "auto":
+            raise typer.BadParameter(
+                "RUN_DIR takes the dataset and protocol from the run's config.json; drop "
+                + ", ".join(extra or ["the score-file options"])
+            )
+        _evaluate_run(run_dir, out, console)
+        return
+    missing = [name for name, value in given.items() if value is None]
+    if missing:
+        raise typer.BadParameter(
+            f"give a RUN_DIR, or all of {', '.join(_SCORE_OPTIONS)} (missing: {', '.join(missing)})"
+        )
+    assert protocol is not None and scores is not None and gt is not None
     result = evaluate_score_dir(
         protocol,
         scores,
@@ -41,9 +86,10 @@ def eval_scores(
         score_level=score_level,
         out_dir=out,
     )
-    console = Console()
     console.print(metrics_table(result.report))
-    extra = result.report.settings.get("extra_score_videos") or []
-    if extra:
-        console.print(f"[yellow]note:[/yellow] {len(extra)} score files name no ground-truth video (ignored)")
+    extra_videos = result.report.settings.get("extra_score_videos") or []
+    if extra_videos:
+        console.print(
+            f"[yellow]note:[/yellow] {len(extra_videos)} score files name no ground-truth video (ignored)"
+        )
     console.print(f"metrics: {result.metrics_path}")

@@ -1,19 +1,21 @@
-"""``vadkit train``: train a weakly-supervised method on the synthetic benchmark over seeds, select on a
-validation split carved from the training videos, and report test metrics as mean ± std."""
+"""``vadkit train``: train a weakly-supervised method over seeds on the synthetic benchmark or a public
+feature release, select on a validation split carved from the training videos (or, on request, on the test
+set), and report test metrics as mean ± std."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from vadkit.cli.options import parse_key_values
+from vadkit.cli.tables import SELECT_ON_TEST_NOTE, experiment_title, results_table
 from vadkit.errors import VadkitError, ValidationError
-from vadkit.train.experiment import CHECKPOINT_KINDS, ExperimentConfig, ExperimentResult, run_experiment
+from vadkit.train.datasets import DATASETS, LAYOUTS
+from vadkit.train.experiment import ExperimentConfig, run_experiment
+from vadkit.train.normalization import FEATURE_NORMS
 
 
 def _seeds(text: str) -> tuple[int, ...]:
@@ -25,30 +27,70 @@ def _seeds(text: str) -> tuple[int, ...]:
         ) from None
 
 
-def _mean_std(values: dict[str, float]) -> str:
-    mean, std = values["mean"], values["std"]
-    if math.isnan(mean):
-        return "undefined"
-    return f"{mean:.4f}" if math.isnan(std) else f"{mean:.4f} ± {std:.4f}"
-
-
-def results_table(result: ExperimentResult) -> Table:
-    """Mean ± std over seeds of every protocol metric, for the last and the selected checkpoint."""
-    seeds = len(result.seeds)
-    table = Table(title=f"{result.config.method} on {result.config.protocol}: test, {seeds} seed(s)")
-    table.add_column("metric")
-    for kind in CHECKPOINT_KINDS:
-        table.add_column(kind, justify="right")
-    for name in result.metric_names:
-        table.add_row(name, *(_mean_std(result.aggregate[kind][name]) for kind in CHECKPOINT_KINDS))
-    return table
+def _path(value: Path | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def train(
     method: Annotated[str, typer.Argument(help="Registered method: mil, rtfm, urdmu, hlnet.")],
-    data: Annotated[Path, typer.Option("--data", help="A `vadkit synth` dataset folder.")],
-    features: Annotated[Path, typer.Option("--features", help="Its `vadkit extract` output folder.")],
     out: Annotated[Path, typer.Option("--out", help="The run folder (finished seeds in it are reused).")],
+    dataset: Annotated[str, typer.Option("--dataset", help=f"One of: {', '.join(DATASETS)}.")] = "synthetic",
+    data: Annotated[
+        Path | None, typer.Option("--data", help="synthetic: a `vadkit synth` dataset folder.")
+    ] = None,
+    features: Annotated[
+        Path | None, typer.Option("--features", help="synthetic: its `vadkit extract` output folder.")
+    ] = None,
+    feature_root: Annotated[
+        Path | None,
+        typer.Option("--feature-root", help="Public release: the folder holding its feature files here."),
+    ] = None,
+    test_feature_root: Annotated[
+        Path | None,
+        typer.Option("--test-feature-root", help="The folder holding the test files, if not --feature-root."),
+    ] = None,
+    train_list: Annotated[
+        Path | None,
+        typer.Option("--train-list", help="Public release: its training list (e.g. ucf-i3d.list)."),
+    ] = None,
+    test_list: Annotated[
+        Path | None,
+        typer.Option("--test-list", help="Public release: its test list (e.g. ucf-i3d-test.list)."),
+    ] = None,
+    gt: Annotated[
+        Path | None,
+        typer.Option("--gt", help="Public release: the annotation file, or ShanghaiTech's test_frame_mask/."),
+    ] = None,
+    gt_option: Annotated[
+        list[str] | None,
+        typer.Option("--gt-option", help="Ground-truth option KEY=VALUE (repeatable), e.g. length=snippets."),
+    ] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option("--layout", help=f"{', '.join(LAYOUTS)}; default: inferred from the training list."),
+    ] = None,
+    keep_parts: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-parts", help="Trailing path parts of each list row kept under the feature root."
+        ),
+    ] = None,
+    train_audio_list: Annotated[
+        Path | None,
+        typer.Option("--train-audio-list", help="XD-Violence per-crop: the VGGish training list."),
+    ] = None,
+    test_audio_list: Annotated[
+        Path | None, typer.Option("--test-audio-list", help="XD-Violence per-crop: the VGGish test list.")
+    ] = None,
+    check_counts: Annotated[
+        bool,
+        typer.Option(
+            "--check-counts/--no-check-counts", help="Check the lists against the public split sizes."
+        ),
+    ] = True,
+    protocol: Annotated[
+        str | None, typer.Option("--protocol", help="Evaluation protocol; default: the dataset's.")
+    ] = None,
     settings: Annotated[
         list[str] | None,
         typer.Option("--set", help="Method config KEY=VALUE (repeatable; YAML values), e.g. dropout=0.6."),
@@ -56,6 +98,9 @@ def train(
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2.")] = "0",
     steps: Annotated[int, typer.Option("--steps", help="Optimiser steps per seed.")] = 1000,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Videos of each class per step.")] = 32,
+    lr: Annotated[
+        float | None, typer.Option("--lr", help="Learning rate; default: the method's reference rates.")
+    ] = None,
     eval_every: Annotated[int, typer.Option("--eval-every", help="Validate every N steps.")] = 100,
     val_fraction: Annotated[
         float, typer.Option("--val-fraction", help="Share of training videos held out for validation.")
@@ -66,13 +111,24 @@ def train(
     selection: Annotated[
         str, typer.Option("--selection", help="Validation criterion: video-auc-max or video-auc-topk.")
     ] = "video-auc-max",
+    select_on_test: Annotated[
+        bool,
+        typer.Option(
+            "--select-on-test",
+            help="Select checkpoints on the test metric (to reproduce papers; recorded in metrics.json).",
+        ),
+    ] = False,
+    feature_norm: Annotated[
+        str, typer.Option("--feature-norm", help=f"{' or '.join(FEATURE_NORMS)} (fitted on training videos).")
+    ] = "none",
+    device: Annotated[str, typer.Option("--device", help="Torch device, e.g. cpu or cuda.")] = "cpu",
 ) -> None:
     """Train METHOD over seeds, select checkpoints on validation, and evaluate on the test split."""
     try:
         config = ExperimentConfig(
             method,
-            str(data),
-            str(features),
+            _path(data),
+            _path(features),
             method_config=parse_key_values(settings, "--set", as_yaml=True),
             seeds=_seeds(seeds),
             val_fraction=val_fraction,
@@ -81,6 +137,23 @@ def train(
             batch_size=batch_size,
             eval_every=eval_every,
             selection=selection,  # type: ignore[arg-type]
+            protocol=protocol,
+            dataset=dataset,
+            feature_root=_path(feature_root),
+            test_feature_root=_path(test_feature_root),
+            train_list=_path(train_list),
+            test_list=_path(test_list),
+            gt=_path(gt),
+            gt_options=parse_key_values(gt_option, "--gt-option"),
+            layout=layout,
+            keep_parts=keep_parts,
+            train_audio_list=_path(train_audio_list),
+            test_audio_list=_path(test_audio_list),
+            check_counts=check_counts,
+            lr=lr,
+            select_on_test=select_on_test,
+            feature_norm=feature_norm,  # type: ignore[arg-type]
+            device=device,
         )
     except ValidationError as error:
         raise typer.BadParameter(str(error)) from None
@@ -90,5 +163,8 @@ def train(
     except VadkitError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
-    console.print(results_table(result))
+    title = experiment_title(result.config, len(result.seeds))
+    console.print(results_table(title, result.metric_names, result.aggregate))
+    if config.select_on_test:
+        console.print(SELECT_ON_TEST_NOTE)
     console.print(f"metrics: {result.metrics_path}")

@@ -17,8 +17,11 @@ from vadkit.train.batches import BalancedSampler, class_batch_indices, collate
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import load_checkpoint, read_info
 from vadkit.train.config import TrainConfig
+from vadkit.train.datasets import DatasetSpec, ExperimentData, infer_layout
 from vadkit.train.experiment import ExperimentConfig, ExperimentResult, SeedResult, run_experiment
+from vadkit.train.normalization import StandardizedFeatureSet, Standardizer, fit_standardizer
 from vadkit.train.results import aggregate_metrics, mean_std, write_results_csv
+from vadkit.train.run_eval import RunEvaluation, evaluate_run
 from vadkit.train.scoring import evaluating, score_feature_set, score_video
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion, selection_value
 from vadkit.train.sequences import (
@@ -36,15 +39,20 @@ __all__ = [
     "ArrayFeatureSet",
     "ArrayVideo",
     "BalancedSampler",
+    "DatasetSpec",
     "EvalRecord",
     "ExperimentConfig",
+    "ExperimentData",
     "ExperimentResult",
     "FeatureSetLike",
     "FeatureVideoLike",
     "LRUCache",
     "PreparedSequence",
+    "RunEvaluation",
     "SeedResult",
     "SelectionCriterion",
+    "StandardizedFeatureSet",
+    "Standardizer",
     "TrainConfig",
     "TrainResult",
     "VideoInputs",
@@ -53,7 +61,10 @@ __all__ = [
     "carve_validation",
     "class_batch_indices",
     "collate",
+    "evaluate_run",
     "evaluating",
+    "fit_standardizer",
+    "infer_layout",
     "limit_abnormal",
     "load_checkpoint",
     "load_inputs",
