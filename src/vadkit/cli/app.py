@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vadkit.cli import demo_cmd, eval_cmd, extract_cmd, info_cmd, synth_cmd, train_cmd
+from vadkit.cli import bench_cmd, demo_cmd, eval_cmd, extract_cmd, info_cmd, synth_cmd, train_cmd
 
 app = typer.Typer(
     name="vadkit",
@@ -19,6 +19,7 @@ app.command("eval")(eval_cmd.eval_scores)
 app.command("synth")(synth_cmd.synth)
 app.command("extract")(extract_cmd.extract)
 app.command("train")(train_cmd.train)
+app.command("bench")(bench_cmd.bench)
 
 
 def main() -> None:

@@ -55,8 +55,23 @@ def aggregate_metrics(
     return aggregated
 
 
-def _cell(value: float) -> str:
+def csv_number(value: float) -> str:
+    """A CSV cell: the number in full precision (``repr``), an empty cell for NaN (undefined)."""
     return "" if math.isnan(value) else repr(float(value))
+
+
+def format_mean_std(values: Mapping[str, float | None] | None, digits: int = 4) -> str:
+    """``"m ± s"`` with ``digits`` decimals from ``{"mean": m, "std": s}``; ``"m"`` when the std is undefined
+    (NaN or ``None``, e.g. one seed), ``"undefined"`` for an undefined mean, ``"n/a"`` for ``None`` (metric
+    not reported)."""
+    if values is None:
+        return "n/a"
+    mean, std = values["mean"], values["std"]
+    if mean is None or math.isnan(mean):
+        return "undefined"
+    if std is None or math.isnan(std):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
 def write_results_csv(
@@ -80,10 +95,10 @@ def write_results_csv(
     rows: list[list[str]] = [["seed", "checkpoint", *names]]
     for seed, kinds in per_seed.items():
         for kind, metrics in kinds.items():
-            rows.append([str(seed), kind, *(_cell(metrics[name]) for name in names)])
+            rows.append([str(seed), kind, *(csv_number(metrics[name]) for name in names)])
     for kind, metrics in aggregate.items():
         for statistic in ("mean", "std"):
-            rows.append([statistic, kind, *(_cell(metrics[name][statistic]) for name in names)])
+            rows.append([statistic, kind, *(csv_number(metrics[name][statistic]) for name in names)])
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
