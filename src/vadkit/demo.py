@@ -1,159 +1,155 @@
-"""``vadkit demo``: what vadkit can do today, end to end, on clips it renders itself.
+"""``vadkit demo``: the main job, end to end, on vadkit's own embedded data.
 
-The demo renders a few short clips of a textured scene in which one pedestrian walks across; in the abnormal
-clips the pedestrian runs for a while. It writes them as H.264 ``.mp4`` files, decodes them again with
-:func:`vadkit.io.open_video`, scores every 16-frame snippet with a weight-free **motion-energy baseline**
-(mean absolute difference between consecutive frames; no learning, no model), writes the snippet scores as
-``<video>.npy`` files the way any method's outputs are evaluated, builds frame ground truth from what was
-drawn, evaluates with :func:`vadkit.eval.evaluate`, and writes ``metrics.json``, a score plot and an HTML
-report.
+1. **Data.** ``vadkit synth --preset small``: a synthetic benchmark rendered by vadkit (scenes with
+   pedestrians and traffic, eight anomaly classes) in the public layouts (:mod:`vadkit.synth`).
+2. **Features.** ``vadkit extract --extractor motion``: the weight-free motion extractor on every video
+   (:mod:`vadkit.features.motion`).
+3. **Training.** The default weakly-supervised method (:data:`DEMO_METHOD`) on the training split with
+   video-level labels only, features standardised on the fitting videos, the checkpoint selected on a
+   validation split carved from the training videos (:mod:`vadkit.train.experiment`).
+4. **Evaluation** of the selected checkpoint on the test split under the ``synthetic`` protocol, and an HTML
+   report: the metrics table (last and selected checkpoints), the per-class AUCs and, per test video, the
+   score curve with the ground truth shaded.
 
-It stands in until the synthetic benchmark, the extractors and the methods land; the baseline is a sanity
-check of the pipeline, not a detector anyone should use.
+Every step reuses what a previous run of the same demo left in the output folder: the dataset is checked
+against its recorded preset and seed, finished feature files are skipped, and a finished training run is
+read back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from vadkit.data import build_ground_truth
+from vadkit.eval import auc_per_class, load_score_dir
+from vadkit.features import run_extraction
+from vadkit.report import ReportTable, write_eval_report
+from vadkit.synth import generate, resolve_preset
+from vadkit.synth.progress import rendering_progress
+from vadkit.synth.rules import FPS
+from vadkit.train.experiment import CHECKPOINT_KINDS, ExperimentConfig, ExperimentResult, run_experiment
+from vadkit.types import EvalReport
 
-from vadkit.eval import Protocol, evaluate, load_score_dir
-from vadkit.io import open_video, write_video
-from vadkit.report import write_eval_report
-from vadkit.types import EvalReport, EventInterval, GroundTruth, save_npy
+DEMO_METHOD = "rtfm"
+"""The method the demo trains."""
 
-FPS = 25.0
-SIZE = (160, 120)  # width, height
-NUM_FRAMES = 200
-WALK_SPEED = 1.0  # pixels per frame
-RUN_SPEED = 6.0
-SNIPPET_LENGTH = 16  # the I3D/CLIP convention; T = ceil(n / 16)
-
-NOTE = (
-    "Clips rendered by vadkit (a pedestrian walks; in run_* clips it runs for a while), encoded as H.264, "
-    "decoded back, and scored per 16-frame snippet by a weight-free motion-energy baseline (mean absolute "
-    "difference of consecutive frames). No learned method is involved yet."
-)
-
-DEMO_PROTOCOL = Protocol(
-    name="demo",
-    dataset="synthetic",
-    metrics=("auc_micro", "auc_macro", "ap_sklearn", "ap_pr_trapz"),
-    headline="auc_micro",
-    description="vadkit demo clips: frame-level metrics of the motion-energy baseline",
-)
+SNIPPET_LENGTH = 16
+"""Frames per feature snippet (the motion extractor's default)."""
 
 
 @dataclass(frozen=True)
-class DemoClip:
-    """One rendered clip: its name, a seed for its scene, and its abnormal frames ``[start, end)`` if any."""
+class DemoSettings:
+    """What the demo generates and trains.
 
-    name: str
-    seed: int
-    anomaly: tuple[int, int] | None
+    Attributes:
+        preset: synthetic benchmark preset.
+        seed: dataset seed and training seed.
+        method: the weakly-supervised method trained.
+        steps: optimiser steps.
+        batch_size: videos of each class per step.
+        eval_every: validation interval in steps.
+        workers: processes for rendering and feature extraction.
+    """
 
-
-DEMO_CLIPS = (
-    DemoClip("walk_01", 1, None),
-    DemoClip("walk_02", 2, None),
-    DemoClip("run_01", 3, (70, 130)),
-    DemoClip("run_02", 4, (110, 170)),
-)
+    preset: str = "small"
+    seed: int = 0
+    method: str = DEMO_METHOD
+    steps: int = 200
+    batch_size: int = 8
+    eval_every: int = 20
+    workers: int = 2
 
 
 @dataclass(frozen=True)
 class DemoResult:
-    """Where the demo wrote its outputs, and what it measured."""
+    """Where the demo wrote its outputs, and what it measured.
+
+    Attributes:
+        out_dir: the demo folder.
+        report_path: the HTML report.
+        metrics_path: the experiment's ``metrics.json`` (both checkpoints, selection record).
+        report: the test-split evaluation of the selected checkpoint.
+        per_class: the selected checkpoint's AUC per anomaly class (:func:`vadkit.eval.auc_per_class`).
+        experiment: the training run.
+    """
 
     out_dir: Path
     report_path: Path
     metrics_path: Path
     report: EvalReport
+    per_class: dict[str, float]
+    experiment: ExperimentResult
 
 
-def render_clip(clip: DemoClip, num_frames: int = NUM_FRAMES) -> Iterator[np.ndarray]:
-    """Frames ``(H, W, 3)`` uint8 of ``clip``: a smooth random background, sensor noise, and a pedestrian
-    (a 10x22 px figure whose legs alternate) walking left to right, running inside ``clip.anomaly``."""
-    width, height = SIZE
-    rng = np.random.default_rng(clip.seed)
-    coarse = rng.uniform(80, 180, size=(height // 8 + 1, width // 8 + 1))
-    background = np.kron(coarse, np.ones((8, 8)))[:height, :width]
-    colour = rng.uniform(10, 40, size=3)
-    top = int(rng.integers(30, height - 40))
-    x = 0.0
-    for index in range(num_frames):
-        running = clip.anomaly is not None and clip.anomaly[0] <= index < clip.anomaly[1]
-        x = (x + (RUN_SPEED if running else WALK_SPEED)) % (width - 10)
-        frame = background[:, :, None] + rng.normal(0, 2.0, size=(height, width, 1))
-        frame = np.repeat(frame, 3, axis=2)
-        left = int(x)
-        frame[top : top + 14, left : left + 10] = colour  # body
-        stride = 2 if (index // 4) % 2 else -2  # legs alternate every 4 frames
-        frame[top + 14 : top + 22, left + 2 + stride : left + 4 + stride] = colour
-        frame[top + 14 : top + 22, left + 6 - stride : left + 8 - stride] = colour
-        yield np.clip(frame, 0, 255).astype(np.uint8)
-
-
-def ground_truth(clip: DemoClip, num_frames: int = NUM_FRAMES) -> GroundTruth:
-    """Frame labels of ``clip`` from what :func:`render_clip` draws."""
-    labels = np.zeros(num_frames, dtype=np.uint8)
-    events: tuple[EventInterval, ...] = ()
-    if clip.anomaly is not None:
-        labels[clip.anomaly[0] : clip.anomaly[1]] = 1
-        events = (EventInterval(*clip.anomaly, label="running"),)
-    return GroundTruth(
-        clip.name,
-        labels,
-        events,
-        label="running" if clip.anomaly else "normal",
-        source="vadkit demo renderer",
+def _note(settings: DemoSettings, experiment: ExperimentResult) -> str:
+    selected_step = experiment.seeds[0].train.selected_step
+    return (
+        f"Synthetic benchmark (preset {settings.preset}, seed {settings.seed}) rendered by vadkit; "
+        f"weight-free motion features; {settings.method} trained for {settings.steps} steps on video-level "
+        f"labels, features standardised on the fitting videos, checkpoint of step {selected_step} selected "
+        f"on a validation split carved from the training videos (the test split was not used for selection). "
+        f"The metrics, per-class AUCs and curves are the selected checkpoint's on the test split."
     )
 
 
-def motion_energy(video: Path, snippet_length: int = 16) -> np.ndarray:
-    """Per snippet of ``snippet_length`` frames (the last one may be shorter), the mean over its frames of
-    the mean absolute difference to the previous grey frame: a weight-free baseline, read back through
-    :func:`vadkit.io.open_video`. The first frame takes the second frame's difference."""
-    per_frame = []
-    previous = None
-    with open_video(video) as reader:
-        for frame in reader.iter_frames():
-            grey = frame.astype(np.float32).mean(axis=2)
-            if previous is not None:
-                per_frame.append(float(np.abs(grey - previous).mean()))
-            previous = grey
-    energy = np.asarray(per_frame[:1] + per_frame)
-    starts = np.arange(0, energy.shape[0], snippet_length)
-    return np.add.reduceat(energy, starts) / np.diff(np.append(starts, energy.shape[0]))
+def _checkpoint_table(experiment: ExperimentResult) -> ReportTable:
+    """Test metrics of the last and the selected checkpoint."""
+    reports = experiment.seeds[0].reports
+    rows = [
+        [kind, *(f"{reports[kind].metrics[name]:.4f}" for name in experiment.metric_names)]
+        for kind in CHECKPOINT_KINDS
+    ]
+    return ReportTable("Checkpoints (test split)", ["checkpoint", *experiment.metric_names], rows)
 
 
-def run_demo(out_dir: str | Path = "vadkit-demo") -> DemoResult:
-    """Render, encode, decode, score, evaluate and report; returns where everything went.
+def run_demo(
+    out_dir: str | Path = "vadkit-demo", settings: DemoSettings | None = None, *, progress: bool = True
+) -> DemoResult:
+    """Generate, extract, train, evaluate and report (module docstring); returns where everything went.
 
-    Layout of ``out_dir``: ``videos/*.mp4``, ``scores/<video>.npy`` (one score per 16-frame snippet, scaled so
-    the largest is 1), ``gt/<video>.npy|json``, ``metrics.json``, ``scores.png`` and ``report.html``.
+    Layout of ``out_dir``: ``data/`` (the synthetic benchmark), ``features/`` (motion features and their
+    manifest), ``run/`` (the experiment: checkpoints, scores, ``metrics.json``, ``results.csv``),
+    ``scores.png`` and ``report.html``.
     """
+    settings = settings or DemoSettings()
     out = Path(out_dir)
-    for sub in ("videos", "scores", "gt"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-    truth: dict[str, GroundTruth] = {}
-    raw: dict[str, np.ndarray] = {}
-    for clip in DEMO_CLIPS:
-        video = out / "videos" / f"{clip.name}.mp4"
-        write_video(video, render_clip(clip), FPS)
-        raw[clip.name] = motion_energy(video, SNIPPET_LENGTH)
-        truth[clip.name] = ground_truth(clip)
-        truth[clip.name].save(out / "gt" / clip.name)
-    scale = max(float(s.max()) for s in raw.values()) or 1.0
-    for name, energies in raw.items():
-        save_npy(out / "scores" / f"{name}.npy", energies / scale)
-    scores = load_score_dir(out / "scores")
-    report = evaluate(DEMO_PROTOCOL, truth, scores)
-    metrics_path = report.save(out / "metrics.json")
-    report_path = write_eval_report(
-        out, report, truth, scores, SNIPPET_LENGTH, FPS, title="vadkit demo", note=NOTE
+    data, features = out / "data", out / "features"
+    with rendering_progress(resolve_preset(settings.preset), enabled=progress) as advance:
+        generate(data, settings.preset, settings.seed, settings.workers, progress=advance)
+    run_extraction(data / "videos", features, "motion", workers=settings.workers, progress=progress)
+    config = ExperimentConfig.from_dict(
+        {
+            "method": settings.method,
+            "data_root": str(data),
+            "feature_dir": str(features),
+            "seeds": [settings.seed],
+            "steps": settings.steps,
+            "batch_size": settings.batch_size,
+            "eval_every": settings.eval_every,
+            "feature_norm": "standardize",
+        }
     )
-    return DemoResult(out, report_path, metrics_path, report)
+    experiment = run_experiment(config, out / "run", progress=progress)
+    seed = experiment.seeds[0]
+    truth = build_ground_truth("synthetic", data, split="test")
+    scores = load_score_dir(seed.score_dirs["selected"])
+    report = seed.reports["selected"]
+    per_class = auc_per_class(truth, scores, SNIPPET_LENGTH)
+    class_table = ReportTable(
+        "AUC per anomaly class (its frames against all normal frames)",
+        ["class", "AUC"],
+        [[name, f"{value:.4f}"] for name, value in per_class.items()],
+    )
+    report_path = write_eval_report(
+        out,
+        report,
+        truth,
+        scores,
+        SNIPPET_LENGTH,
+        FPS,
+        title=f"vadkit demo: {settings.method} on the synthetic benchmark",
+        note=_note(settings, experiment),
+        tables=(_checkpoint_table(experiment), class_table),
+    )
+    return DemoResult(out, report_path, experiment.metrics_path, report, per_class, experiment)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vadkit.cli.options import parse_key_values
@@ -16,10 +15,10 @@ from vadkit.synth import (
     PRESETS,
     SPLITS,
     SyntheticManifest,
-    VideoRecord,
     generate,
     resolve_preset,
 )
+from vadkit.synth.progress import rendering_progress
 
 
 def _counts_table(manifest: SyntheticManifest) -> Table:
@@ -57,15 +56,8 @@ def synth(
 ) -> None:
     """Render the synthetic benchmark (videos, annotations, masks, tracks, descriptions, dataset card)."""
     overrides = parse_key_values(set_, "--set", as_yaml=True)
-    total = sum(sum(resolve_preset(preset, **overrides).counts(split)) for split in SPLITS)
     console = Console()
-    columns = (TextColumn("rendering videos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("videos", total=total)
-
-        def advance(record: VideoRecord) -> None:
-            progress.advance(task)
-
+    with rendering_progress(resolve_preset(preset, **overrides), console) as advance:
         manifest = generate(out, preset, seed, workers, overwrite=overwrite, progress=advance, **overrides)
     console.print(_counts_table(manifest))
     held = ", ".join(scene.scene_id for scene in manifest.scenes if scene.held_out) or "none"

@@ -16,6 +16,7 @@ from vadkit.eval.metrics import (
     macro_average,
     per_video_auc,
 )
+from vadkit.eval.per_class import auc_per_class
 from vadkit.eval.protocols import (
     COMPAT_MODES,
     METRIC_KINDS,
@@ -38,6 +39,7 @@ __all__ = [
     "auc_abnormal_videos",
     "auc_macro",
     "auc_micro",
+    "auc_per_class",
     "eer",
     "eer_point",
     "evaluate",

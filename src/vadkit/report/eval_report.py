@@ -6,7 +6,8 @@ import base64
 import html
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,23 @@ def _metric_cell(value: float) -> str:
     return "undefined" if math.isnan(value) else f"{value:.4f}"
 
 
+@dataclass(frozen=True)
+class ReportTable:
+    """An extra table of a report: a title, column names and rows of cells (text, escaped when written)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+
+    def to_html(self) -> str:
+        """The ``<h2>`` title and the ``<table>``."""
+        head = "".join(f"<th>{html.escape(column)}</th>" for column in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in self.rows
+        )
+        return f"<h2>{html.escape(self.title)}</h2>\n<table><tr>{head}</tr>{body}</table>\n"
+
+
 def write_eval_report(
     out_dir: str | Path,
     report: EvalReport,
@@ -41,10 +59,12 @@ def write_eval_report(
     score_level: str = "auto",
     title: str = "vadkit evaluation",
     note: str = "",
+    tables: Sequence[ReportTable] = (),
 ) -> Path:
     """Write ``scores.png`` and ``report.html`` into ``out_dir``; returns the HTML path.
 
-    Scores are brought to frames by :func:`vadkit.eval.frame_level_scores`, as the metrics were.
+    Scores are brought to frames by :func:`vadkit.eval.frame_level_scores`, as the metrics were. ``tables``
+    are shown after the metrics.
     """
     out = Path(out_dir)
     frame_scores = {
@@ -71,7 +91,7 @@ def write_eval_report(
 <p class="note">{html.escape(note)}</p>
 <h2>Metrics ({html.escape(report.protocol)}: {report.num_videos} videos, {report.num_frames} frames)</h2>
 <table><tr><th>metric</th><th>value</th></tr>{metric_rows}</table>
-<h2>Videos</h2>
+{"".join(table.to_html() for table in tables)}<h2>Videos</h2>
 <table><tr><th>video</th><th>class</th><th>frames</th><th>per-video AUC</th></tr>{video_rows}</table>
 <h2>Score curves</h2>
 <img alt="frame scores per video, ground-truth anomalies shaded" src="data:image/png;base64,{image}">

@@ -41,7 +41,11 @@ def plot_score_curves(
         if threshold is not None:
             ax.axhline(threshold, color="0.3", ls="--", lw=0.8)
         ax.set_ylabel("score")
-        ax.set_title(video, loc="left", fontsize=9)
+        # Scores of [0, 1] share the full axis, so that a flat curve looks flat, not magnified.
+        low, high = float(np.min(scores, initial=0.0)), float(np.max(scores, initial=1.0))
+        ax.set_ylim(min(low, 0.0) - 0.05, max(high, 1.0) + 0.05)
+        label = ground_truth[video].label
+        ax.set_title(video if label is None else f"{video} ({label})", loc="left", fontsize=9)
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("time (s); red: ground-truth anomaly")
     fig.tight_layout()
