@@ -15,10 +15,11 @@ size=extractor.decode_size(info))``; FFmpeg then scales while converting to RGB.
 works too: each grey frame is then resized here with ``cv2.INTER_AREA``, which gives close, not
 bit-identical, features. Why 128: the moving-object features need a pedestrian of a wide street view to
 cover a few dozen working pixels (a person of 8x14 pixels in a 256x192 frame is 4x7 at 128, 1.5x2.6 at 48,
-where it no longer forms an object). On vadkit's synthetic benchmark a supervised linear probe of the
-features reaches a test AUC of 0.65 at 128 and 0.53 at 48 (``benchmarks/probe_synthetic_features.py``).
-The price is speed: ``max_side=48, objects=False`` is about three times faster (figures in
-``benchmarks/bench_motion.py`` and the README).
+where it no longer forms an object). On vadkit's synthetic benchmark (``standard``), a logistic regression
+fitted on frame-labelled snippets of four fifths of the test videos and scoring the rest (5 folds, grouped
+by video) reaches an AUC of 0.65 with these features and 0.56 with the same features at 48 px. The price is
+speed: ``max_side=48, objects=False`` is about three times faster (figures in ``benchmarks/bench_motion.py``
+and the README).
 
 **Flow** (``flow="dis"``, ``dis_preset="ultrafast"``, ``flow_downscale`` = 2, ``frame_step`` = 1). The
 working image is halved (area average; 64x64 for a square video) and the dense flow of every frame pair
