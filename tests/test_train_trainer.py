@@ -211,6 +211,17 @@ def test_runs_are_deterministic_and_leave_the_caller_rng_alone(tmp_path: Path) -
     assert not same_weights(weights(first.last_checkpoint), weights(third.last_checkpoint))
 
 
+def test_checkpoints_before_the_first_evaluation(tmp_path: Path) -> None:
+    # checkpoint_every 2 < eval_every 5: the checkpoints of steps 2 and 4 come before any selection
+    config = TrainConfig(
+        "mil", {"feature_dim": 8}, steps=6, batch_size=3, eval_every=5, checkpoint_every=2, seed=0
+    )
+    result = train(config, FIT, VAL, run_dir=tmp_path, progress=False)
+    assert result.selected_step in (5, 6)  # validated at step 5 and after the last step
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == [f"selected-step-{result.selected_step:08d}", "step-00000006"]
+
+
 def test_select_on_test_is_explicit_and_recorded(tmp_path: Path) -> None:
     config = TrainConfig(
         "mil",

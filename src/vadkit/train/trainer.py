@@ -434,7 +434,9 @@ class _Run:
         info["resume"] = {"state": self.state.to_dict(), "optimizer_scalars": scalars}
         path = self.root / checkpoint_name(RESUMABLE_PREFIX, self.state.step)
         write_checkpoint(path, self.model, info, {**tensors, **_rng_tensors(self.device)})
-        prune(self.root, {path, self.selected_path()})
+        # Before the first evaluation (checkpoint_every < eval_every) there is no selected checkpoint yet.
+        selected = set() if self.state.selected_step is None else {self.selected_path()}
+        prune(self.root, {path, *selected})
 
 
 def train(
