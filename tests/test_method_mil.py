@@ -375,6 +375,12 @@ def test_reference_penalties() -> None:
     assert paired.reference_penalty().item() == pytest.approx(0.001 * sum(norms), rel=1e-6)
 
 
+def test_loss_penalty_is_what_the_optimizer_does_not_apply() -> None:
+    sultani, paired = SultaniMIL(24), SultaniMIL(24, variant="paired")
+    assert sultani.loss_penalty() is None  # its squared kernel norms are the optimiser's weight decay
+    assert torch.equal(paired.loss_penalty(), paired.reference_penalty())
+
+
 def test_reference_optimizer_trains_like_keras_with_the_l2_penalty_in_the_loss() -> None:
     torch.manual_seed(0)
     ours = SultaniMIL(24).eval()

@@ -222,6 +222,17 @@ def test_checkpoints_before_the_first_evaluation(tmp_path: Path) -> None:
     assert names == [f"selected-step-{result.selected_step:08d}", "step-00000006"]
 
 
+def test_the_loss_penalty_joins_the_training_loss(tmp_path: Path) -> None:
+    # MIL "paired": ekosman's norm penalty is not a weight decay, so the trainer adds it to each step's loss
+    config = TrainConfig(
+        "mil", {"feature_dim": 8, "variant": "paired"}, steps=1, batch_size=4, eval_every=1, seed=0
+    )
+    record = train(config, FIT, VAL, run_dir=tmp_path, progress=False).history[0]
+    parts = record.train_parts
+    assert set(parts) == {"ranking", "smoothness", "sparsity", "penalty"} and parts["penalty"] > 0
+    assert record.train_loss == pytest.approx(sum(parts.values()), rel=1e-6)
+
+
 def test_select_on_test_is_explicit_and_recorded(tmp_path: Path) -> None:
     config = TrainConfig(
         "mil",

@@ -91,6 +91,11 @@ class WeakHead(nn.Module, ABC):
     def reference_optimizer(self) -> torch.optim.Optimizer:
         """The optimiser of the reference training script (type, learning rates, weight decay)."""
 
+    def loss_penalty(self) -> torch.Tensor | None:
+        """A parameter penalty the reference training adds to :meth:`loss` and :meth:`reference_optimizer`
+        does not already apply as weight decay; the trainer adds it to every step's loss. ``None``: none."""
+        return None
+
 
 METHODS: Registry[WeakHead] = Registry("method")
 """Registered methods: ``METHODS.create("rtfm", feature_dim=2048)``."""

@@ -225,6 +225,11 @@ class SultaniMIL(WeakHead):
             terms = [torch.cat([layer.weight.flatten(), layer.bias]).norm() for layer in layers]
         return KERAS_L2 * torch.stack(terms).sum()
 
+    def loss_penalty(self) -> torch.Tensor | None:
+        """``"paired"``: :meth:`reference_penalty` (a norm, which no weight decay can express);
+        ``"sultani"``: ``None``, its squared-norm penalty is :meth:`reference_optimizer`'s weight decay."""
+        return self.reference_penalty() if self.variant == "paired" else None
+
     def reference_optimizer(self) -> torch.optim.Optimizer:
         """The reference optimiser for :attr:`variant`.
 

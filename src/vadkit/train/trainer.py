@@ -363,6 +363,10 @@ class _Run:
         batch = _batch_on(self.sampler.batch(self.state.step), self.device)
         self.optimizer.zero_grad(set_to_none=True)
         loss, parts = self.model.loss(batch)
+        penalty = self.model.loss_penalty()
+        if penalty is not None:
+            loss = loss + penalty
+            parts = {**parts, "penalty": float(penalty.detach())}
         value = float(loss.detach())
         if not math.isfinite(value):
             raise ValidationError(
