@@ -105,3 +105,12 @@ def test_protocols_are_immutable() -> None:
     # Overrides build a new protocol and leave the registered one untouched.
     get_protocol("ucf-crime", far_threshold=0.1)
     assert get_protocol("ucf-crime").far_threshold == 0.5
+
+
+def test_ground_truth_options_apply_overrides_and_require_what_the_protocol_needs() -> None:
+    protocol = get_protocol("shanghaitech-weak")
+    options = protocol.ground_truth_options({"list_file": "test.list", "length": "frames"})
+    assert options == {**dict(protocol.gt_options), "list_file": "test.list", "length": "frames"}
+    assert options["snippet_counts"] == "scores"  # a protocol default the override left alone
+    with pytest.raises(ValidationError, match=r"needs ground-truth option\(s\) list_file"):
+        protocol.ground_truth_options({})

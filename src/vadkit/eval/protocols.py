@@ -135,6 +135,21 @@ class Protocol:
         """Report name of the headline metric."""
         return self.metric_name(self.headline)
 
+    def ground_truth_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """The ground-truth builder options: :attr:`gt_options` with ``overrides`` applied (they win).
+
+        Raises:
+            ValidationError: an option of :attr:`required_gt_options` is in neither, named.
+        """
+        options: dict[str, Any] = {**self.gt_options, **overrides}
+        missing = [name for name in self.required_gt_options if name not in options]
+        if missing:
+            raise ValidationError(
+                f"protocol {self.name} needs ground-truth option(s) {', '.join(missing)} "
+                f"(--gt-option {missing[0]}=...)"
+            )
+        return options
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of every field."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -83,13 +83,7 @@ def evaluate_score_dir(
         AnnotationError, LengthMismatchError: from the builder and the evaluation, naming the file or video.
     """
     chosen = get_protocol(protocol, compat=compat)
-    options: dict[str, object] = {**chosen.gt_options, **dict(gt_options or {})}
-    missing = [name for name in chosen.required_gt_options if name not in options]
-    if missing:
-        raise ValidationError(
-            f"protocol {chosen.name} needs ground-truth option(s) {', '.join(missing)} "
-            f"(--gt-option {missing[0]}=...)"
-        )
+    options = chosen.ground_truth_options(gt_options or {})
     scores = load_named_scores(scores_dir)
     if options.get("snippet_counts") == SNIPPET_COUNTS_FROM_SCORES:
         if score_level == "frame":

@@ -272,12 +272,7 @@ class DatasetSpec:
             source, defaults = self.data_root, {"split": "test"}
         else:
             source, defaults = self.gt, {"list_file": self.test_list, "check_counts": self.check_counts}
-        options: dict[str, Any] = {**protocol.gt_options, **defaults, **self.gt_options}
-        missing = [name for name in protocol.required_gt_options if name not in options]
-        if missing:
-            raise ValidationError(
-                f"protocol {protocol.name} needs ground-truth option(s) {', '.join(missing)}"
-            )
+        options = protocol.ground_truth_options({**defaults, **self.gt_options})
         if options.get("snippet_counts") == SNIPPET_COUNTS_FROM_SCORES:
             options["snippet_counts"] = dict(snippet_counts)
         assert source is not None
