@@ -11,9 +11,8 @@
    report: the metrics table (last and selected checkpoints), the per-class AUCs and, per test video, the
    score curve with the ground truth shaded.
 
-Every step reuses what a previous run of the same demo left in the output folder: the dataset is checked
-against its recorded preset and seed, finished feature files are skipped, and a finished training run is
-read back.
+A second run in the same folder renders the same dataset again (byte-identical; the folder must hold the
+same preset and seed), skips the finished feature files and reads the finished training run back.
 """
 
 from __future__ import annotations
