@@ -52,6 +52,24 @@ def test_eval_verb_rejects_malformed_gt_option(tmp_path: Path) -> None:
     assert "KEY=VALUE" in result.output
 
 
+def test_eval_verb_reports_bad_input_without_a_traceback(tmp_path: Path) -> None:
+    masks = tmp_path / "test_frame_mask"
+    masks.mkdir()
+    args = ["eval", "-p", "shanghaitech-weak", "--scores", str(tmp_path), "--gt", str(masks)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    words = " ".join(result.output.split())
+    assert "error: protocol shanghaitech-weak needs ground-truth option(s) list_file" in words
+    assert "Traceback" not in result.output
+
+
+def test_synth_verb_reports_bad_input_without_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", str(tmp_path / "out"), "--preset", "huge"])
+    assert result.exit_code == 1
+    assert "error: unknown synth preset 'huge'" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
 def test_synth_then_extract_through_the_cli(tmp_path: Path) -> None:
     data, features = tmp_path / "synthetic", tmp_path / "features"
     result = runner.invoke(

@@ -77,15 +77,19 @@ def eval_scores(
             f"give a RUN_DIR, or all of {', '.join(_SCORE_OPTIONS)} (missing: {', '.join(missing)})"
         )
     assert protocol is not None and scores is not None and gt is not None
-    result = evaluate_score_dir(
-        protocol,
-        scores,
-        gt,
-        gt_options=parse_key_values(gt_option, "--gt-option"),
-        compat=compat,
-        score_level=score_level,
-        out_dir=out,
-    )
+    try:
+        result = evaluate_score_dir(
+            protocol,
+            scores,
+            gt,
+            gt_options=parse_key_values(gt_option, "--gt-option"),
+            compat=compat,
+            score_level=score_level,
+            out_dir=out,
+        )
+    except VadkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
     console.print(metrics_table(result.report))
     extra_videos = result.report.settings.get("extra_score_videos") or []
     if extra_videos:

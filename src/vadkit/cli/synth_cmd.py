@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vadkit.cli.options import parse_key_values
+from vadkit.errors import VadkitError
 from vadkit.synth import (
     NORMAL_LABEL,
     PRESETS,
@@ -57,8 +58,14 @@ def synth(
     """Render the synthetic benchmark (videos, annotations, masks, tracks, descriptions, dataset card)."""
     overrides = parse_key_values(set_, "--set", as_yaml=True)
     console = Console()
-    with rendering_progress(resolve_preset(preset, **overrides), console) as advance:
-        manifest = generate(out, preset, seed, workers, overwrite=overwrite, progress=advance, **overrides)
+    try:
+        with rendering_progress(resolve_preset(preset, **overrides), console) as advance:
+            manifest = generate(
+                out, preset, seed, workers, overwrite=overwrite, progress=advance, **overrides
+            )
+    except VadkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
     console.print(_counts_table(manifest))
     held = ", ".join(scene.scene_id for scene in manifest.scenes if scene.held_out) or "none"
     console.print(f"{len(manifest.videos)} videos, {manifest.num_frames} frames; held-out scenes: {held}")
