@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from vadkit.errors import ValidationError
+from vadkit.files import atomic_write
 
 Rounding = Literal["ceil", "floor"]
 
@@ -65,21 +66,15 @@ def _json_ready(value: Any) -> Any:
 
 
 def write_json(path: str | Path, payload: Mapping[str, Any]) -> None:
-    """Write ``payload`` as indented UTF-8 JSON, atomically (a temporary file renamed into place)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_json_ready(payload), indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Write ``payload`` as indented UTF-8 JSON, atomically (:func:`vadkit.files.atomic_write`)."""
+    text = json.dumps(_json_ready(payload), indent=2, sort_keys=False) + "\n"
+    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def save_npy(path: str | Path, array: np.ndarray) -> None:
     """``np.save`` (no pickle) under a temporary name (not ending in ``.npy``, so globs never see it), then
-    renamed: no half-written file ever has the final name."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        np.save(handle, array, allow_pickle=False)
-    tmp.replace(path)
+    renamed: no half-written file ever has the final name (:func:`vadkit.files.atomic_write`)."""
+    atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
 
 
 def _pair_paths(stem: str | Path) -> tuple[Path, Path]:

@@ -18,35 +18,14 @@ which the next run extracts again.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from vadkit.features.manifest import MANIFEST_NAME, VideoRecord, manifest_payload
-
-TEMP_SUFFIX = ".tmp"
-"""Suffix of a temporary file: ``<final name>.tmp``, or ``<final name>.tmp-<tag>``."""
-
-
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None], tag: str = "") -> None:
-    """Write ``path`` through ``write`` into a temporary sibling, fsync it, and rename it into place.
-
-    On any error the temporary file is removed and the error re-raised; ``path`` is left as it was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + TEMP_SUFFIX + (f"-{tag}" if tag else ""))
-    try:
-        with open(temporary, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+from vadkit.files import TEMP_SUFFIX, atomic_write
 
 
 def _json_bytes(payload: Any) -> bytes:
@@ -93,14 +72,14 @@ class FeatureStore:
     def write_array(self, video: str, array: np.ndarray) -> Path:
         """Save ``array`` as ``<video>.npy`` (``np.save`` format, no pickle), atomically."""
         path = self.array_path(video)
-        _atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False))
+        atomic_write(path, lambda handle: np.save(handle, array, allow_pickle=False), durable=True)
         return path
 
     def write_record(self, record: VideoRecord) -> Path:
         """Save ``record`` as the sidecar ``<video>.json``, atomically."""
         path = self.record_path(record.video)
         payload = _json_bytes(record.to_sidecar())
-        _atomic_write(path, lambda handle: handle.write(payload))
+        atomic_write(path, lambda handle: handle.write(payload), durable=True)
         return path
 
     def discard(self, video: str, *, record: bool = True, array: bool = False) -> None:
@@ -165,7 +144,7 @@ class FeatureStore:
         """Rebuild ``manifest.json`` from every record under the root (atomically; ``tag`` names this
         writer's temporary file so that concurrent shards do not collide)."""
         payload = _json_bytes(manifest_payload(self.records()))
-        _atomic_write(self.manifest_path, lambda handle: handle.write(payload), tag=tag)
+        atomic_write(self.manifest_path, lambda handle: handle.write(payload), tag=tag, durable=True)
         return self.manifest_path
 
     @staticmethod

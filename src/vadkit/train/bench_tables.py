@@ -9,14 +9,13 @@ mean reads ``undefined`` (empty in the CSV); a metric an experiment does not rep
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from vadkit.report.bench_plot import BarPanel
-from vadkit.train.experiment import CHECKPOINT_KINDS, ExperimentResult
+from vadkit.train.experiment import CHECKPOINT_KINDS, ExperimentResult, selection_record
 from vadkit.train.results import csv_number, format_mean_std
 
 CSV_COLUMNS: tuple[str, ...] = ("dataset", "method", "checkpoint", "metric", "mean", "std", "n_seeds")
@@ -50,18 +49,20 @@ class ExperimentSummary:
 
 
 def summarise_experiment(dataset: str, method: str, result: ExperimentResult) -> ExperimentSummary:
-    """The summary of ``result``; protocol, headline and selection are read from its ``metrics.json``."""
-    record = json.loads(result.metrics_path.read_text(encoding="utf-8"))
+    """The summary of ``result``: protocol and headline from its configuration, the selection as its
+    ``metrics.json`` records it (:func:`~vadkit.train.experiment.selection_record`)."""
+    protocol = result.config.evaluation_protocol()
+    selection = selection_record(result.config, {})
     return ExperimentSummary(
         dataset=dataset,
         method=method,
-        protocol=record["protocol"],
-        headline=record["headline_metric"],
+        protocol=protocol.name,
+        headline=protocol.headline_name,
         metric_names=tuple(result.metric_names),
         seeds=tuple(s.seed for s in result.seeds),
         aggregate=result.aggregate,
-        selection_criterion=record["selection"]["criterion"],
-        selected_on_test=bool(record["selection"]["test_set_used_for_selection"]),
+        selection_criterion=selection["criterion"],
+        selected_on_test=selection["test_set_used_for_selection"],
     )
 
 

@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from vadkit.errors import ValidationError
+from vadkit.files import atomic_write
 from vadkit.train.source import FeatureSetLike, FeatureVideoLike, describe
 
 FeatureNorm = Literal["none", "standardize"]
@@ -88,14 +89,11 @@ class Standardizer:
         return ((features - self.mean) / self.std).astype(np.float32)
 
     def save(self, path: str | Path) -> Path:
-        """Write ``mean``, ``std`` and ``videos`` as an ``.npz`` (under a temporary name, then renamed)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        with temporary.open("wb") as handle:
-            np.savez(handle, mean=self.mean, std=self.std, videos=np.array(self.videos, dtype=np.str_))
-        temporary.replace(path)
-        return path
+        """Write ``mean``, ``std`` and ``videos`` as an ``.npz``, atomically
+        (:func:`vadkit.files.atomic_write`)."""
+        videos = np.array(self.videos, dtype=np.str_)
+        arrays = {"mean": self.mean, "std": self.std, "videos": videos}
+        return atomic_write(path, lambda handle: np.savez(handle, **arrays))
 
     @classmethod
     def load(cls, path: str | Path) -> Standardizer:
