@@ -4,6 +4,7 @@
 >>> summary = run_extraction(["videos/"], "features/", "motion")  # doctest: +SKIP
 """
 
+from vadkit.features import i3d as _i3d  # noqa: F401  (registers "i3d")
 from vadkit.features import motion as _motion  # noqa: F401  (registers "motion")
 from vadkit.features.base import EXTRACTORS, Extractor, create_extractor, list_extractors
 from vadkit.features.runner import ExtractionSummary, run_extraction
