@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from vadkit.data import build_ground_truth, synthetic_feature_set
-from vadkit.eval import evaluate, get_protocol
+from vadkit.eval import auc_per_class, evaluate, get_protocol
 
 
 def snippet_rows(data: str, features: str, split: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -59,6 +59,8 @@ def main() -> None:
     print(f"probe fitted on {fitted}: {len(y)} snippets, {int(y.sum())} abnormal, D={x.shape[1]}")
     for name, value in report.metrics.items():
         print(f"  test {name:22s} {value:.4f}")
+    for name, value in auc_per_class(truth, scores).items():
+        print(f"  test auc[{name}]{'':{max(0, 17 - len(name))}s} {value:.4f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pytest
 from vadkit.errors import ValidationError
 from vadkit.features.base import EXTRACTORS, create_extractor, list_extractors
 from vadkit.features.motion import FeatureDimension, MotionExtractor
-from vadkit.io import VideoReader, open_video, write_frame_folder, write_video
+from vadkit.io import FrameFilter, VideoReader, open_video, write_frame_folder, write_video
 from vadkit.types import SnippetSpec, VideoInfo
 
 SIDE = 128  # test videos are 128x128: the default working size, flow image 64x64; cells are 32x32 pixels
@@ -161,6 +161,7 @@ def test_config_round_trips_and_the_hash_follows_it() -> None:
         {"speed_edges": (0.005, 0.01, 0.02)},
         {"edge_threshold": 0.1},
         {"frame_step": 2},
+        {"pair_stride": 8},
         {"stabilise": False},
         {"objects": False},
         {"diff_threshold": 20},
@@ -195,6 +196,9 @@ def test_config_round_trips_and_the_hash_follows_it() -> None:
         ({"edge_threshold": 2.0}, "edge_threshold"),
         ({"frame_step": 0}, "frame_step must be an integer >= 1"),
         ({"frame_step": True}, "frame_step must be an integer"),
+        ({"pair_stride": 0}, "pair_stride must be an integer >= 1"),
+        ({"pair_stride": 17}, "pair_stride must be .* at most the snippet length"),
+        ({"pair_stride": 2, "frame_step": 4}, "pair_stride must be at least frame_step"),
         ({"snippet": SnippetSpec(crops=10)}, "crops must be 1"),
         ({"snippet": {"size": 16}}, "is not a SnippetSpec"),
         ({"snippet": 16}, "snippet must be a SnippetSpec or a mapping"),
@@ -300,13 +304,14 @@ def test_one_frame_video_has_appearance_and_no_motion(tmp_path: Path) -> None:
 
 
 def test_pooling_over_frames_and_pairs(tmp_path: Path) -> None:
-    """Snippets of 4 pool exactly what one-frame snippets report for each frame: appearance over the 4
+    """With a pair ending at every frame, snippets of 4 pool exactly what one-frame snippets report for
+    each frame: appearance over the 4
     frames, flow over the pairs that end in the window (3 in the first: frame 0 ends none), moving as a max,
     the object histograms and count as means over the pairs and the largest object speed and size as maxima,
     and the last, padded window only the frames the video has."""
     path = write(tmp_path / "clip.mp4", moving_square(10, (4, 30), (3, 1)))
-    frame_features = extract(path, MotionExtractor(snippet=SnippetSpec(length=1, stride=1)))
-    snippet_features = extract(path, MotionExtractor(snippet=SnippetSpec(length=4, stride=4)))
+    frame_features = extract(path, MotionExtractor(pair_stride=1, snippet=SnippetSpec(length=1, stride=1)))
+    snippet_features = extract(path, MotionExtractor(pair_stride=1, snippet=SnippetSpec(length=4, stride=4)))
     assert frame_features.shape == (10, 315) and snippet_features.shape == (3, 315)
     frames, snippets = per_cell(frame_features).astype(np.float64), per_cell(snippet_features)
     frame_objects = objects_part(frame_features).astype(np.float64)
@@ -342,14 +347,79 @@ class SyntheticReader(VideoReader):
         info = VideoInfo(path="synthetic", fps=25.0, num_frames=count, width=64, height=64)
         super().__init__(info, size=None, on_error="raise", frames_declared=count)
 
-    def _decode_sequential(self) -> Iterator[np.ndarray]:
+    def _decode_sequential(self, wanted: FrameFilter | None) -> Iterator[np.ndarray | None]:
         for t in range(self.info.num_frames):
             frame = np.zeros((64, 64, 3), dtype=np.uint8)
             frame[20:36, t % 48 : t % 48 + 16] = 255
-            yield frame
+            yield frame if wanted is None or wanted(t) else None
 
     def _read_sorted(self, targets: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+
+class RecordingReader(SyntheticReader):
+    """A :class:`SyntheticReader` that records the indices of the frames it was asked to convert."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.converted: list[int] = []
+
+    def _decode_sequential(self, wanted: FrameFilter | None) -> Iterator[np.ndarray | None]:
+        for t, frame in enumerate(super()._decode_sequential(wanted)):
+            if frame is not None:
+                self.converted.append(t)
+            yield frame
+
+
+@pytest.mark.parametrize(
+    ("config", "converted"),
+    [
+        ({}, [0, 1, 16, 17, 32, 33]),  # the default: one pair per snippet, at its start
+        ({"frame_step": 2}, [0, 2, 16, 18, 32, 34]),
+        ({"pair_stride": 8}, [0, 1, 8, 9, 16, 17, 24, 25, 32, 33]),
+        ({"pair_stride": 5, "frame_step": 2}, [0, 2, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 30, 32, 35, 37]),
+        ({"pair_stride": 1}, list(range(40))),
+    ],
+)
+def test_only_the_frames_of_pairs_are_converted(config: dict, converted: list[int]) -> None:
+    reader = RecordingReader(40)
+    features = MotionExtractor(**config).extract(reader)
+    assert reader.converted == converted
+    assert features.shape == (3, 315)
+
+
+def test_default_pair_stride_is_the_snippet_stride() -> None:
+    assert MotionExtractor().pair_stride == 16
+    assert MotionExtractor(snippet=SnippetSpec(length=16, stride=8)).pair_stride == 8
+    assert MotionExtractor(frame_step=2, snippet=SnippetSpec(length=1, stride=1)).pair_stride == 2
+
+
+def test_sparse_pairs_pool_the_pairs_they_sample(tmp_path: Path) -> None:
+    """One pair per 16-frame snippet, (16w, 16w + 1): a snippet's flow and object features are that pair's,
+    as one-frame snippets with a pair at every frame report it for frame 16w + 1, and its appearance is the
+    mean over the pair's two frames. The square stands still until frame 20, so the first snippet's pair
+    sees no motion although the snippet holds some (frames 20-31 are in the second snippet)."""
+    frames = list(moving_square(20, (10, 30), (0, 0))) + list(moving_square(30, (10, 30), (3, 1)))
+    path = write(tmp_path / "clip.mp4", frames)
+    per_frame = extract(path, MotionExtractor(pair_stride=1, snippet=SnippetSpec(length=1, stride=1)))
+    sparse = extract(path, MotionExtractor())
+    assert sparse.shape == (4, 315)
+    appearance = [
+        c * FEATURES_PER_CELL + f
+        for c in range(16)
+        for f in range(index("intensity.mean"), FEATURES_PER_CELL)
+    ]
+    pair_part = [i for i in range(315) if i not in appearance]
+    for window in range(3):
+        first = 16 * window
+        np.testing.assert_allclose(sparse[window, pair_part], per_frame[first + 1, pair_part], atol=1e-6)
+        expected = per_frame[first : first + 2, appearance].astype(np.float64).mean(axis=0)
+        np.testing.assert_allclose(sparse[window, appearance], expected, atol=1e-6)
+    moving = [c * FEATURES_PER_CELL + index("moving.max") for c in range(16)]
+    assert sparse[0, moving].max() == 0.0 and per_frame[21:32, moving].max() > 0
+    assert sparse[2, moving].max() > 0  # the pair (32, 33) sees the square move
+    # The last window holds frames 48 and 49: the pair (48, 49).
+    np.testing.assert_allclose(sparse[3, pair_part], per_frame[49, pair_part], atol=1e-6)
 
 
 def test_extraction_streams_memory_does_not_grow_with_length() -> None:
@@ -434,11 +504,14 @@ def test_intensity_mean_follows_a_global_brightness_change(tmp_path: Path) -> No
     frames = [np.full((48, 64, 3), level, dtype=np.uint8) for level in levels]
     folder = tmp_path / "ramp"
     write_frame_folder(folder, frames, ".png")
-    cells = per_cell(extract(folder))
+    every_frame = per_cell(extract(folder, MotionExtractor(pair_stride=1)))
+    sampled = per_cell(extract(folder))  # the default describes the frames of one pair per snippet
     for window in range(2):
         expected = levels[16 * window : 16 * window + 16].mean() / 255.0
-        np.testing.assert_allclose(cells[window, ..., index("intensity.mean")], expected, atol=1e-6)
-    np.testing.assert_array_equal(cells[..., index("intensity.std")], 0.0)
+        np.testing.assert_allclose(every_frame[window, ..., index("intensity.mean")], expected, atol=1e-6)
+        expected = levels[16 * window : 16 * window + 2].mean() / 255.0
+        np.testing.assert_allclose(sampled[window, ..., index("intensity.mean")], expected, atol=1e-6)
+    np.testing.assert_array_equal(every_frame[..., index("intensity.std")], 0.0)
 
 
 def test_intensity_std_and_edges_of_a_checkerboard(tmp_path: Path) -> None:

@@ -131,17 +131,20 @@ def test_a_compensated_camera_shake_leaves_no_object() -> None:
 
 def test_stabilise_removes_a_shaking_camera(tmp_path: Path) -> None:
     """The whole textured picture moves 1 px right at every odd frame (np.roll: no motion but the camera's).
-    Without stabilisation every pixel moves in those 8 of the snippet's 15 pairs (1 px = 0.5 flow px =
-    0.0078 frame widths per frame, above the 0.005 threshold): a mean moving fraction of 8/15."""
+    Without stabilisation every pixel moves in those 8 of the snippet's 15 pairs (a pair at every frame; 1 px
+    = 0.5 flow px = 0.0078 frame widths per frame, above the 0.005 threshold): a mean moving fraction of
+    8/15."""
     texture = periodic_texture()
     path = write_grey(tmp_path / "shake.mp4", [np.roll(texture, (t + 1) // 2, axis=1) for t in range(16)])
     for stabilise, moving in ((False, 8 / 15), (True, 0.0)):
-        features = extract(path, MotionExtractor(stabilise=stabilise))
+        features = extract(path, MotionExtractor(stabilise=stabilise, pair_stride=1))
         cells = features[0, :CELL_FEATURES].reshape(16, 17)
         np.testing.assert_allclose(1 - cells[:, 0], moving, atol=0.02)
         # unaligned, the shifted texture changes in blobs all over the frame; aligned, nowhere
         assert features[0, COUNT] > 1 if not stabilise else features[0, COUNT] == 0
-    unstabilised = extract(path, MotionExtractor(stabilise=False))[0, :CELL_FEATURES].reshape(16, 17)
+    unstabilised = extract(path, MotionExtractor(stabilise=False, pair_stride=1))[0, :CELL_FEATURES].reshape(
+        16, 17
+    )
     assert (unstabilised[:, 5:13].argmax(axis=1) == 0).all()  # the picture moves east
     np.testing.assert_allclose(unstabilised[:, 13], 1.0)  # moving.max: all of a cell in a shifted pair
 

@@ -17,17 +17,28 @@ bit-identical, features. Why 128: the moving-object features need a pedestrian o
 cover a few dozen working pixels (a person of 8x14 pixels in a 256x192 frame is 4x7 at 128, 1.5x2.6 at 48,
 where it no longer forms an object). On vadkit's synthetic benchmark (``standard``), a logistic regression
 fitted on frame-labelled snippets of four fifths of the test videos and scoring the rest (5 folds, grouped
-by video) reaches an AUC of 0.65 with these features and 0.56 with the same features at 48 px. The price is
-speed: ``max_side=48, objects=False`` is about three times faster (figures in ``benchmarks/bench_motion.py``
-and the README).
+by video) reaches an AUC of 0.65 with these features and 0.56 with the same features at 48 px (measured
+with a pair at every frame).
 
-**Flow** (``flow="dis"``, ``dis_preset="ultrafast"``, ``flow_downscale`` = 2, ``frame_step`` = 1). The
-working image is halved (area average; 64x64 for a square video) and the dense flow of every frame pair
-``(t - frame_step, t)`` is estimated there by OpenCV's DIS with the ``ultrafast`` patch parameters, to the
-finest level (:mod:`~vadkit.features.motion_flow`). A DIS patch is 8x8 flow pixels, so motion spreads into
-the cells next to a moving object, and small fast objects are underestimated (a single pyramid level).
-``dis_preset="medium"`` or ``flow="farneback"`` trade speed for accuracy; ``frame_step=2`` halves the
-per-pair cost.
+**Flow** (``flow="dis"``, ``dis_preset="ultrafast"``, ``flow_downscale`` = 2, ``frame_step`` = 1,
+``pair_stride`` = the snippet stride, 16). The working image is halved (area average; 64x64 for a square
+video) and the dense flow of a frame pair ``(t - frame_step, t)`` is estimated there by OpenCV's DIS with the
+``ultrafast`` patch parameters, to the finest level (:mod:`~vadkit.features.motion_flow`). A DIS patch is 8x8
+flow pixels, so motion spreads into the cells next to a moving object, and small fast objects are
+underestimated (a single pyramid level). ``dis_preset="medium"`` or ``flow="farneback"`` trade speed for
+accuracy.
+
+**Sampled pairs** (``pair_stride``). A pair starts every ``pair_stride`` frames, at frames 0,
+``pair_stride``, 2 ``pair_stride``, ...: by default one pair per 16-frame snippet, its first two frames
+``(16k, 16k + 1)``, much as the public CLIP features encode one frame per snippet. Only the frames of pairs
+are converted and described (flow, objects and appearance); the others are decoded (a compressed video cannot
+skip them) and counted. This is what makes the extractor fast (about 0.7 of decode-only throughput, against
+0.16 with a pair at every frame, ``pair_stride=1``; ``benchmarks/bench_motion.py``), and on vadkit's
+synthetic benchmark it loses nothing measurable: the supervised probe (``benchmarks/
+probe_synthetic_features.py``, ``standard``) reaches a test AUC of 0.64 with one pair per snippet, 0.64 with
+two (``pair_stride=8``) and 0.61 with fifteen (``pair_stride=1``). The price is temporal coverage: motion that
+starts and ends between two sampled pairs (shorter than about a snippet) is not seen; ``pair_stride=1``
+sees every pair.
 
 **Camera shake** (``stabilise`` = True). A fixed camera sways; a shift of one pixel moves every textured
 pixel of the frame as fast as a walking person. Each flow field's per-axis median displacement (the camera's
@@ -70,11 +81,13 @@ speeds, ``objects.size[a-b).shape[c-d)`` for 5 sizes x 3 shapes, ``objects.count
 maxima over them): **D = 272 + 43 = 315** for the 4x4 grid (272 with ``objects=False``).
 :meth:`MotionExtractor.describe_dimension` gives a dimension's cell, kind and value.
 
-**Snippets and pairs.** A pair belongs to the snippet windows that contain its later frame. Frame 0 has no
-earlier frame: it adds appearance and no pair, so the first snippet pools 16 frames and 15 pairs (with
-``frame_step`` k, pairs end at frames k, 2k, ...). A window that passes the last frame (``rounding="ceil"``)
-pools only the frames the video has. A window without a pair (a one-frame video) has flow features 0: no
-motion was seen. T is ``snippet.num_snippets(frames decoded)``.
+**Snippets and pairs.** A pair belongs to the snippet windows that contain its later frame, and a frame's
+appearance to the windows that contain it. By default each 16-frame window holds one pair, ``(16k, 16k +
+1)``, and its appearance is the mean over those two frames. With ``pair_stride=1`` every frame ends a pair
+except frame 0, so the first window pools 16 frames and 15 pairs (with ``frame_step`` k, pairs end at frames
+k, 2k, ...). A window that passes the last frame (``rounding="ceil"``) pools only the frames the video has. A
+window without a pair (a one-frame video, or by default a last window of one frame) has flow and object
+features 0: no motion was seen. T is ``snippet.num_snippets(frames decoded)``.
 
 **Streaming.** Frames are decoded and described a batch at a time (:data:`BATCH_PIXELS`); besides the output
 (T x D float32) only that batch, the previous working and flow images and the per-frame statistics of one
@@ -214,6 +227,18 @@ def _edge_threshold(value: Any) -> float:
     return float(value)
 
 
+def _pair_stride(value: Any, frame_step: int, snippet: SnippetSpec) -> int:
+    if value is None:
+        return max(snippet.stride, frame_step)
+    stride = _integer("pair_stride", value, 1)
+    if stride < frame_step or stride > max(snippet.length, frame_step):
+        raise ValidationError(
+            f"motion extractor: pair_stride must be at least frame_step ({frame_step}) and at most the "
+            f"snippet length ({snippet.length}), got {stride}"
+        )
+    return stride
+
+
 def _snippet(value: SnippetSpec | Mapping[str, Any] | None) -> SnippetSpec:
     if value is None:
         return SnippetSpec()
@@ -243,7 +268,10 @@ class MotionExtractor(Extractor):
         flow_downscale: the flow is estimated on the working image reduced by this factor.
         speed_edges: increasing speed bin edges, in frame widths per frame; the first is the motion threshold.
         edge_threshold: gradient magnitude (intensity per working pixel, in (0, 1]) that counts as an edge.
-        frame_step: the pairs are ``(t - frame_step, t)`` for t = frame_step, 2 frame_step, ...
+        frame_step: a pair is two frames ``frame_step`` apart, ``(t - frame_step, t)``.
+        pair_stride: a pair starts every ``pair_stride`` frames, at 0, ``pair_stride``, ... (at least
+            ``frame_step``, at most the snippet length; ``None``: the snippet stride, one pair per snippet;
+            ``1``: every frame ends a pair).
         snippet: the snippet geometry (a :class:`~vadkit.types.SnippetSpec` or its ``to_dict`` form), by
             default 16 frames, stride 16, ``"ceil"``.
 
@@ -264,6 +292,7 @@ class MotionExtractor(Extractor):
         speed_edges: Sequence[float] = DEFAULT_SPEED_EDGES,
         edge_threshold: float = 0.05,
         frame_step: int = 1,
+        pair_stride: int | None = None,
         stabilise: bool = True,
         objects: bool = True,
         diff_threshold: int = 16,
@@ -287,6 +316,8 @@ class MotionExtractor(Extractor):
         self.speed_edges = _speed_edges(speed_edges)
         self.edge_threshold = _edge_threshold(edge_threshold)
         self.frame_step = _integer("frame_step", frame_step, 1)
+        self._snippet = _snippet(snippet)
+        self.pair_stride = _pair_stride(pair_stride, self.frame_step, self._snippet)
         for name, flag in (("stabilise", stabilise), ("objects", objects)):
             if not isinstance(flag, bool):
                 raise ValidationError(f"motion extractor: {name} must be true or false, got {flag!r}")
@@ -297,7 +328,6 @@ class MotionExtractor(Extractor):
                 f"motion extractor: diff_threshold must be <= 255 grey levels, got {self.diff_threshold}"
             )
         self.min_object_area = _integer("min_object_area", min_object_area, 1)
-        self._snippet = _snippet(snippet)
         self._object_labels = object_feature_labels(self.speed_edges) if objects else []
         self._dimensions = self._describe_all()
 
@@ -317,6 +347,7 @@ class MotionExtractor(Extractor):
             "speed_edges": list(self.speed_edges),
             "edge_threshold": self.edge_threshold,
             "frame_step": self.frame_step,
+            "pair_stride": self.pair_stride,
             "stabilise": self.stabilise,
             "objects": self.objects,
             "diff_threshold": self.diff_threshold,
@@ -375,16 +406,18 @@ class MotionExtractor(Extractor):
         """One snippet's ``(D,)`` features from the records (:class:`_FrameRecords`) of its real frames."""
         cells, flow_bins = self.rows * self.cols, len(self.speed_edges) + 1 + len(DIRECTIONS)
         objects = len(self._object_labels)
-        pairs = records[records[:, 0] > 0, 1:]
+        pair_end = 2 + cells * (flow_bins + 1) + objects
+        pairs = records[records[:, 1] > 0, 2:pair_end]
         flow, moving, found = np.zeros(cells * flow_bins), np.zeros(cells), np.zeros(objects)
         if len(pairs):
             flow = pairs[:, : cells * flow_bins].mean(axis=0)
             moving = pairs[:, cells * flow_bins : cells * (flow_bins + 1)].max(axis=0)
         if len(pairs) and objects:
-            per_pair = pairs[:, cells * (flow_bins + 1) : cells * (flow_bins + 1) + objects]
+            per_pair = pairs[:, cells * (flow_bins + 1) :]
             # Histograms and the count are means over the pairs; the largest speed and size are maxima.
             found = np.concatenate([per_pair[:, :-2].mean(axis=0), per_pair[:, -2:].max(axis=0)])
-        appearance = records[:, 1 + cells * (flow_bins + 1) + objects :].mean(axis=0)
+        seen = records[records[:, 0] > 0, pair_end:]
+        appearance = seen.mean(axis=0) if len(seen) else np.zeros(records.shape[1] - pair_end)
         per_cell = [flow.reshape(cells, flow_bins), moving.reshape(cells, 1), appearance.reshape(cells, -1)]
         return np.concatenate([np.concatenate(per_cell, axis=1).ravel(), found])
 
@@ -410,10 +443,11 @@ class MotionExtractor(Extractor):
 class _FrameRecords:
     """Per-frame statistics of a reader's frames as float64 records, a batch of frames at a time.
 
-    A record is ``[has_pair, speed histogram and directions (cells x (speed bins + 8)), moving (cells),
-    object statistics (with ``objects``), appearance (cells x 3)]``; the pair part is zero when the frame
-    ends no pair. :attr:`count` is the number of frames seen so far, final once the iteration ends. A batch
-    holds about :data:`BATCH_PIXELS` working pixels (2 frames at 128x128).
+    A record is ``[described, has_pair, speed histogram and directions (cells x (speed bins + 8)), moving
+    (cells), object statistics (with ``objects``), appearance (cells x 3)]``. Only the frames of pairs are
+    converted and *described* (appearance); a frame that ends a pair also has the pair's statistics. The
+    other records are zero. :attr:`count` is the number of frames seen so far, final once the iteration
+    ends. A batch converts about :data:`BATCH_PIXELS` working pixels (2 frames at 128x128).
     """
 
     def __init__(self, extractor: MotionExtractor, reader: VideoReader) -> None:
@@ -441,16 +475,30 @@ class _FrameRecords:
             )
         )
         flow_part = self._flow_grid.cells * (len(extractor.speed_edges) + len(DIRECTIONS) + 2)
-        self._pair_size = 1 + flow_part + (self._objects.dim if self._objects else 0)
-        self._batch = max(1, BATCH_PIXELS // (width * height))
+        self._pair_size = 2 + flow_part + (self._objects.dim if self._objects else 0)
+        # A batch holds about BATCH_PIXELS converted pixels: 2 frames of every pair_stride are converted.
+        converted = max(1, BATCH_PIXELS // (width * height))
+        self._batch = max(1, converted * extractor.pair_stride // min(2, extractor.pair_stride))
         self.count = 0
+
+    def _starts(self, index: int) -> bool:
+        """Whether frame ``index`` starts a pair."""
+        return index % self._extractor.pair_stride == 0
+
+    def _ends(self, index: int) -> bool:
+        """Whether frame ``index`` ends a pair (the one that started ``frame_step`` frames earlier)."""
+        step = self._extractor.frame_step
+        return index >= step and self._starts(index - step)
+
+    def _wanted(self, index: int) -> bool:
+        return self._starts(index) or self._ends(index)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         estimate = make_flow_estimator(self._extractor.flow, self._extractor.dis_preset)
         previous: tuple[np.ndarray, np.ndarray] | None = None
-        frames = iter(self._reader.iter_frames())
+        frames = iter(self._reader.iter_frames_where(self._wanted))
         while batch := list(itertools.islice(frames, self._batch)):
-            records, previous = self._records(self._greys(batch), self.count, estimate, previous)
+            records, previous = self._records(batch, self.count, estimate, previous)
             self.count += len(batch)
             yield from records
 
@@ -479,37 +527,43 @@ class _FrameRecords:
 
     def _records(
         self,
-        greys: np.ndarray,
+        batch: list[np.ndarray | None],
         first: int,
         estimate: FlowEstimator,
         previous: tuple[np.ndarray, np.ndarray] | None,
     ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-        """Records of frames ``first``... (``greys``), and the (working, flow) images the next pair starts
-        from."""
-        ex, count = self._extractor, greys.shape[0]
-        records = np.zeros((count, self._pair_size + self._appearance_grid.cells * len(APPEARANCE)))
+        """Records of frames ``first``... (``batch``, ``None`` where a frame was not converted), and the
+        (working, flow) images of the last frame that started a pair."""
+        ex = self._extractor
+        records = np.zeros((len(batch), self._pair_size + self._appearance_grid.cells * len(APPEARANCE)))
+        described = [offset for offset, frame in enumerate(batch) if frame is not None]
+        if not described:
+            return records, previous
+        greys = self._greys([batch[offset] for offset in described])
         appearance = self._appearance_grid.appearance_statistics(greys, ex.edge_threshold)
-        records[:, self._pair_size :] = appearance.reshape(count, -1)
+        records[described, 0] = 1.0
+        records[described, self._pair_size :] = appearance.reshape(len(described), -1)
         small = self._small(greys)
         ends, flows, objects = [], [], []
-        for offset in range(-first % ex.frame_step, count, ex.frame_step):
-            if previous is not None:
-                flow = estimate(previous[1], small[offset])
+        for row, offset in enumerate(described):
+            if previous is not None and self._ends(first + offset):
+                flow = estimate(previous[1], small[row])
                 shift = camera_shift(flow) if ex.stabilise else np.zeros(2, np.float32)
                 flow -= shift
                 if self._objects is not None:
                     aligned = self._objects.aligned(previous[0], shift)
-                    objects.append(self._objects.describe(aligned, greys[offset], flow))
+                    objects.append(self._objects.describe(aligned, greys[row], flow))
                 ends.append(offset)
                 flows.append(flow)
-            previous = (greys[offset], small[offset])
+            if self._starts(first + offset):
+                previous = (greys[row], small[row])
         if flows:
             stats = self._flow_grid.flow_statistics(np.stack(flows), self._edges_px)
             per_cell = np.concatenate(
                 [stats.speed_histogram, stats.direction / self._pixels_per_speed], axis=2
             )
-            records[ends, 0] = 1.0
-            records[ends, 1 : self._pair_size] = np.concatenate(
+            records[ends, 1] = 1.0
+            records[ends, 2 : self._pair_size] = np.concatenate(
                 [per_cell.reshape(len(ends), -1), stats.moving, *([np.stack(objects)] if objects else [])],
                 axis=1,
             )

@@ -10,7 +10,7 @@ from vadkit.io.decode_policy import DecodeOutcome, DecodeStatus, OnError, settle
 from vadkit.io.frame_folder import DEFAULT_FOLDER_FPS, IMAGE_EXTENSIONS, FrameFolderReader, natural_key
 from vadkit.io.opener import open_video
 from vadkit.io.pyav_reader import PyAVReader
-from vadkit.io.reader import Size, VideoReader
+from vadkit.io.reader import FrameFilter, Size, VideoReader
 from vadkit.io.snippet_windows import Snippet, iter_snippet_windows
 from vadkit.io.writer import write_frame_folder, write_video
 
@@ -19,6 +19,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "DecodeOutcome",
     "DecodeStatus",
+    "FrameFilter",
     "FrameFolderReader",
     "OnError",
     "PyAVReader",

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from vadkit.errors import VideoDecodeError
-from vadkit.io.reader import VideoReader
+from vadkit.io.reader import FrameFilter, VideoReader
 from vadkit.types import VideoInfo
 
 IMAGE_EXTENSIONS = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff")
@@ -106,9 +106,9 @@ class FrameFolderReader(VideoReader):
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
-    def _decode_sequential(self) -> Iterator[np.ndarray]:
+    def _decode_sequential(self, wanted: FrameFilter | None) -> Iterator[np.ndarray | None]:
         for index in range(len(self._files)):
-            yield self._load(index)
+            yield self._load(index) if wanted is None or wanted(index) else None
 
     def _read_sorted(self, targets: np.ndarray) -> np.ndarray:
         return np.stack([self._load(index) for index in targets.tolist()])

@@ -15,7 +15,7 @@ from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
 from vadkit.errors import ValidationError, VideoDecodeError
-from vadkit.io.reader import VideoReader
+from vadkit.io.reader import FrameFilter, VideoReader
 from vadkit.types import VideoInfo
 
 
@@ -168,11 +168,11 @@ class PyAVReader(VideoReader):
 
         return convert
 
-    def _decode_sequential(self) -> Iterator[np.ndarray]:
+    def _decode_sequential(self, wanted: FrameFilter | None) -> Iterator[np.ndarray | None]:
         with self._opened() as (container, stream):
             convert = self._converter()
-            for frame in self._decoded(container, stream):
-                yield convert(frame)
+            for index, frame in enumerate(self._decoded(container, stream)):
+                yield convert(frame) if wanted is None or wanted(index) else None
 
     def _packets(self, path: Path) -> tuple[list[int | None], list[bool]]:
         """Timestamps and keyframe flags of the video packets, in file order (no decoding)."""

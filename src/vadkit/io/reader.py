@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from vadkit.types import SnippetSpec, VideoInfo
 
 Size = tuple[int, int]
 """An output frame size ``(width, height)`` in pixels."""
+
+FrameFilter = Callable[[int], bool]
+"""``wanted(index) -> bool``: whether a pass should convert (return) frame ``index``."""
 
 
 def check_size(path: str | Path, size: Sequence[int] | None) -> Size | None:
@@ -87,11 +91,21 @@ class VideoReader(ABC):
         When the pass ends (all frames, or a decode error), the decode policy sets :attr:`outcome`; under
         ``on_error="raise"`` a shortfall raises :class:`~vadkit.errors.VideoDecodeError` at that point.
         """
+        return cast("Iterator[np.ndarray]", self.iter_frames_where(None))
+
+    def iter_frames_where(self, wanted: FrameFilter | None) -> Iterator[np.ndarray | None]:
+        """Every frame in order, converted only where ``wanted(index)`` holds, ``None`` elsewhere.
+
+        Frames are decoded (a compressed video cannot skip them) and counted, and the pass is settled as in
+        :meth:`iter_frames`; skipping the conversion (scaling and colour conversion, or reading a folder's
+        image file) of the frames a consumer does not look at is what saves time. ``wanted=None`` converts
+        every frame.
+        """
         self._check_open()
         decoded = 0
         failure: VideoDecodeError | None = None
         try:
-            for frame in self._decode_sequential():
+            for frame in self._decode_sequential(wanted):
                 decoded += 1
                 yield frame
         except VideoDecodeError as exc:
@@ -153,8 +167,9 @@ class VideoReader(ABC):
             raise VideoDecodeError(self.path, "the reader is closed")
 
     @abstractmethod
-    def _decode_sequential(self) -> Iterator[np.ndarray]:
-        """Every frame in order, converted; raises VideoDecodeError when decoding fails part way."""
+    def _decode_sequential(self, wanted: FrameFilter | None) -> Iterator[np.ndarray | None]:
+        """Every frame in order, converted where ``wanted`` holds (all when it is ``None``), else ``None``;
+        raises VideoDecodeError when decoding fails part way."""
 
     @abstractmethod
     def _read_sorted(self, targets: np.ndarray) -> np.ndarray:
