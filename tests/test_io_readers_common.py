@@ -61,6 +61,22 @@ def test_sequential_frames_carry_their_index(source: Path) -> None:
     assert frames[0][:, :12].min() >= 250  # the bar is on the left: no mirrored or transposed output
 
 
+def test_a_filtered_pass_converts_only_the_wanted_frames(source: Path) -> None:
+    asked: list[int] = []
+
+    def every_third(index: int) -> bool:
+        asked.append(index)
+        return index % 3 == 0
+
+    with open_video(source) as reader:
+        frames = list(reader.iter_frames_where(every_third))
+        assert reader.outcome is not None and reader.outcome.status == "ok"
+        assert reader.info.decoded_frames == COUNT  # every frame is decoded and counted
+    assert asked == list(range(COUNT))
+    assert [i for i, f in enumerate(frames) if f is not None] == list(range(0, COUNT, 3))
+    assert all(frame_number(f) == i for i, f in enumerate(frames) if f is not None)
+
+
 def test_indexed_equals_sequential(source: Path) -> None:
     indices = [0, 7, 8, 9, 23, 39, 8, 1]
     with open_video(source) as reader:
