@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -140,6 +141,29 @@ def test_registry_registers_once_and_lists_names() -> None:
         reg.register("b")(make_b)
     with pytest.raises(KeyError, match="unknown widget 'c'; known: a, b"):
         reg.get("c")
+
+
+def test_registry_imports_a_lazy_entry_on_first_use(tmp_path, monkeypatch) -> None:
+    reg: Registry[int] = Registry("widget")
+    module = tmp_path / "lazy_widget_module.py"
+    module.write_text(
+        "from tests_registry_target import REG\n\n@REG.register('heavy')\ndef make(): return 7\n"
+    )
+    (tmp_path / "tests_registry_target.py").write_text("REG = None\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tests_registry_target
+
+    monkeypatch.setattr(tests_registry_target, "REG", reg)
+    reg.register_lazy("heavy", "lazy_widget_module")
+    reg.register_lazy("broken", "tests_registry_target")  # imports, but registers nothing
+    assert reg.names() == ["broken", "heavy"] and "heavy" in reg
+    assert "lazy_widget_module" not in sys.modules  # announced, not imported
+    assert reg.create("heavy") == 7
+    assert "lazy_widget_module" in sys.modules
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register_lazy("heavy", "lazy_widget_module")
+    with pytest.raises(KeyError, match="importing tests_registry_target did not register it"):
+        reg.get("broken")
 
 
 def test_top_level_entry_points_resolve_lazily() -> None:
