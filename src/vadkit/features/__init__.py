@@ -4,10 +4,13 @@
 >>> summary = run_extraction(["videos/"], "features/", "motion")  # doctest: +SKIP
 """
 
-from vadkit.features import i3d as _i3d  # noqa: F401  (registers "i3d")
 from vadkit.features import motion as _motion  # noqa: F401  (registers "motion")
 from vadkit.features.base import EXTRACTORS, Extractor, create_extractor, list_extractors
 from vadkit.features.runner import ExtractionSummary, run_extraction
+
+# The neural backbones import torch / transformers: registered by their modules on first use.
+EXTRACTORS.register_lazy("clip", "vadkit.features.clip")
+EXTRACTORS.register_lazy("i3d", "vadkit.features.i3d")
 
 __all__ = [
     "EXTRACTORS",
