@@ -1,5 +1,6 @@
 """``vadkit eval``: score files of any method against a benchmark's ground truth, under a named protocol; or
-every seed's scores of a ``vadkit train`` run folder against its dataset."""
+every seed's scores of a ``vadkit train`` run folder against its dataset; or class-wise score files
+(``--class-scores``) for the temporal detection ``map@iou``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from vadkit.cli.options import parse_key_values
 from vadkit.cli.tables import SELECT_ON_TEST_NOTE, experiment_title, metrics_table, results_table
 from vadkit.errors import VadkitError
 from vadkit.eval import evaluate_score_dir, list_protocols
+from vadkit.eval.class_score_dir import evaluate_class_score_dir
 from vadkit.train.run_eval import evaluate_run
 
 _SCORE_OPTIONS = ("--protocol", "--scores", "--gt")
@@ -32,6 +34,28 @@ def _evaluate_run(run_dir: Path, out: Path, console: Console) -> None:
     console.print(f"metrics: {result.metrics_path}")
 
 
+def _evaluate_class_scores(
+    protocol: str,
+    scores: Path,
+    gt: Path,
+    options: dict[str, str],
+    compat: str | None,
+    out: Path,
+    console: Console,
+) -> None:
+    """The ``--class-scores`` mode: ``map@iou`` of ``(T, C)`` snippet scores, printed in percent."""
+    try:
+        result, metrics_path = evaluate_class_score_dir(
+            protocol, scores, gt, gt_options=options, compat=compat, out_dir=out
+        )
+    except VadkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    for name, value in result.metrics().items():
+        console.print(f"{name}: {100 * value:.2f}%")
+    console.print(f"metrics: {metrics_path}")
+
+
 def eval_scores(
     run_dir: Annotated[
         Path | None,
@@ -45,6 +69,13 @@ def eval_scores(
     scores: Annotated[
         Path | None, typer.Option("--scores", help="Folder of <video>.npy files (per snippet or frame).")
     ] = None,
+    class_scores: Annotated[
+        Path | None,
+        typer.Option(
+            "--class-scores",
+            help="Folder of <video>.npy class scores (T snippets, C classes): map@iou instead of --scores.",
+        ),
+    ] = None,
     gt: Annotated[
         Path | None, typer.Option("--gt", help="The benchmark's annotation file or folder.")
     ] = None,
@@ -53,7 +84,10 @@ def eval_scores(
         typer.Option("--gt-option", help="Ground-truth option KEY=VALUE (repeatable), e.g. list_file=PATH."),
     ] = None,
     compat: Annotated[
-        str | None, typer.Option("--compat", help="Reproduce a reference quirk: ano_pred.")
+        str | None,
+        typer.Option(
+            "--compat", help="Reproduce a reference quirk: ano_pred (--scores), vadclip (--class-scores)."
+        ),
     ] = None,
     score_level: Annotated[str, typer.Option("--score-level", help="auto, snippet or frame.")] = "auto",
     out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json.")] = Path("."),
@@ -61,6 +95,14 @@ def eval_scores(
     """Evaluate per-video score files (--protocol, --scores, --gt) or a run folder (RUN_DIR) against a
     benchmark's ground truth, and write metrics.json."""
     console = Console()
+    if class_scores is not None:
+        if run_dir is not None or scores is not None or protocol is None or gt is None:
+            raise typer.BadParameter(
+                "--class-scores takes --protocol and --gt, and neither RUN_DIR nor --scores"
+            )
+        options = parse_key_values(gt_option, "--gt-option")
+        _evaluate_class_scores(protocol, class_scores, gt, options, compat, out, console)
+        return
     given = {"--protocol": protocol, "--scores": scores, "--gt": gt}
     if run_dir is not None:
         extra = [name for name, value in given.items() if value is not None]

@@ -47,6 +47,7 @@ from vadkit.data.lists import (
     read_video_list,
     video_name,
 )
+from vadkit.data.object_npy import load_object_npy
 from vadkit.data.ped2 import PED2_TEST_FRAME_COUNTS, build_ped2_gt, read_ped2_annotation
 from vadkit.data.registry import DATASETS, build_ground_truth
 from vadkit.data.shanghaitech import build_shanghaitech_gt, load_frame_mask, read_frame_masks
@@ -57,6 +58,7 @@ from vadkit.data.synthetic import (
     read_track_file,
 )
 from vadkit.data.ucf_crime import UCF_CLASSES, build_ucf_crime_gt, read_ucf_crime_annotation
+from vadkit.data.vadclip_gt import read_vadclip_segments
 from vadkit.data.xd_violence import (
     XD_CLASS_NAMES,
     build_xd_violence_gt,
@@ -94,6 +96,7 @@ __all__ = [
     "get_convention",
     "is_abnormal_name",
     "load_frame_mask",
+    "load_object_npy",
     "read_avenue_masks",
     "read_counts",
     "read_frame_masks",
@@ -108,6 +111,7 @@ __all__ = [
     "read_track_file",
     "read_ucf_crime_annotation",
     "read_vadclip_csv",
+    "read_vadclip_segments",
     "read_vadkit_features",
     "read_video_list",
     "read_xd_violence_annotation",

@@ -1,7 +1,16 @@
-"""Evaluation: frame-level metrics, named protocols, and :func:`evaluate` producing an EvalReport."""
+"""Evaluation: frame-level metrics, named protocols, :func:`evaluate` producing an EvalReport, and the
+class-wise temporal detection metric :func:`map_at_iou`."""
 
 from __future__ import annotations
 
+from vadkit.eval.class_score_dir import evaluate_class_score_dir
+from vadkit.eval.detection_map import (
+    DEFAULT_IOU_THRESHOLDS,
+    DETECTION_COMPAT_MODES,
+    DetectionMAP,
+    events_from_ground_truth,
+    map_at_iou,
+)
 from vadkit.eval.evaluate import evaluate, frame_level_scores
 from vadkit.eval.metrics import (
     ap_pr_trapz,
@@ -30,8 +39,11 @@ from vadkit.eval.score_files import load_score_dir, load_score_file
 
 __all__ = [
     "COMPAT_MODES",
+    "DEFAULT_IOU_THRESHOLDS",
+    "DETECTION_COMPAT_MODES",
     "METRIC_KINDS",
     "PROTOCOLS",
+    "DetectionMAP",
     "Protocol",
     "ScoreDirEvaluation",
     "ap_pr_trapz",
@@ -43,7 +55,9 @@ __all__ = [
     "eer",
     "eer_point",
     "evaluate",
+    "evaluate_class_score_dir",
     "evaluate_score_dir",
+    "events_from_ground_truth",
     "far_at_threshold",
     "far_metric_name",
     "frame_level_scores",
@@ -53,5 +67,6 @@ __all__ = [
     "load_score_dir",
     "load_score_file",
     "macro_average",
+    "map_at_iou",
     "per_video_auc",
 ]
