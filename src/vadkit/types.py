@@ -391,6 +391,7 @@ class Event:
 
     ``class_name``/``class_score`` come from a class-aware method, ``description`` from a VLM or composed
     from the evidence, and ``evidence`` holds what supports it (key frames, regions, measured deviations).
+    ``peak_frame``, when known, is the frame of ``peak_score`` (``start <= peak_frame < end``).
     """
 
     video: str
@@ -403,11 +404,16 @@ class Event:
     class_score: float | None = None
     description: str | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    peak_frame: int | None = None
 
     def __post_init__(self) -> None:
         if self.start < 0 or self.end <= self.start:
             raise ValidationError(
                 f"{self.video}: event needs 0 <= start < end, got [{self.start}, {self.end})"
+            )
+        if self.peak_frame is not None and not self.start <= self.peak_frame < self.end:
+            raise ValidationError(
+                f"{self.video}: event peak_frame {self.peak_frame} is outside [{self.start}, {self.end})"
             )
         for name in ("fps", "peak_score", "mean_score"):
             if not math.isfinite(getattr(self, name)):
@@ -437,6 +443,7 @@ class Event:
             "fps": self.fps,
             "peak_score": self.peak_score,
             "mean_score": self.mean_score,
+            "peak_frame": self.peak_frame,
             "class_name": self.class_name,
             "class_score": self.class_score,
             "description": self.description,
@@ -457,6 +464,7 @@ class Event:
             class_score=data.get("class_score"),
             description=data.get("description"),
             evidence=data.get("evidence") or {},
+            peak_frame=data.get("peak_frame"),
         )
 
 
