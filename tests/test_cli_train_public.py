@@ -107,6 +107,7 @@ def test_hlnet_on_xd_violence_with_audio(tmp_path: Path) -> None:
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["method_config"]["audio_dim"] == AUDIO_DIM
     assert config["gt_options"] == {"length": "snippets", "snippet_counts": "scores"}
+    assert config["recipe"] == "reference"  # shuffled crop rows with their audio, XDVioDet's schedule
 
 
 def test_select_on_test_and_feature_norm_are_reported(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Balanced batches: the draw rule (epochs, drop_last, small classes), reproducibility, lazy loading, the
-batch layout per crop handling, and the bounded cache."""
+"""Training batches: the balanced and shuffled draw rules (epochs, drop_last, small classes), balanced videos,
+balanced and shuffled crop rows, reproducibility, lazy loading, the batch layout per crop handling, and the
+bounded cache."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ import pytest
 import torch
 
 from vadkit.errors import ValidationError
-from vadkit.methods import METHODS, TrainSequence, list_methods
+from vadkit.methods import BATCHINGS, METHODS, TrainSequence, list_methods
 from vadkit.train import (
     ArrayFeatureSet,
     ArrayVideo,
     BalancedSampler,
+    CropRowSampler,
     LRUCache,
     PreparedSequence,
     class_batch_indices,
     collate,
+    load_inputs,
+    make_sampler,
+    shuffled_batch_indices,
+    training_sequence,
 )
 
 
@@ -175,7 +181,7 @@ def test_sampler_rejects_bad_arguments() -> None:
     with pytest.raises(ValidationError, match="batch_size must be a positive integer"):
         BalancedSampler(toy_set(2, 2), TrainSequence("full"), 0, seed=0, crops_as_bags=False)
     with pytest.raises(
-        ValidationError, match=r"arrays/train \(memory\): balanced batches need .* 0 abnormal"
+        ValidationError, match=r"arrays/train \(memory\): training batches need .* 0 abnormal"
     ):
         BalancedSampler(toy_set(2, 0), TrainSequence("full"), 1, seed=0, crops_as_bags=False)
 
@@ -211,3 +217,108 @@ def test_lru_cache_keeps_recent_values_within_its_budget() -> None:
     assert cache.get("huge", loader("huge", 11)).nbytes == 11 and "huge" in loads and len(cache) == 2
     with pytest.raises(ValidationError, match="max_bytes must be >= 0"):
         LRUCache(-1)
+
+
+def test_shuffled_draws_cover_every_item_once_per_epoch_without_drop_last() -> None:
+    # 24 items, batches of 10: ceil(24 / 10) = 3 batches per epoch of 10, 10 and 4 items
+    for epoch in range(3):
+        batches = [shuffled_batch_indices(7, 24, 10, 3 * epoch + s) for s in range(3)]
+        assert [len(b) for b in batches] == [10, 10, 4]
+        assert sorted(np.concatenate(batches).tolist()) == list(range(24))
+    assert not np.array_equal(shuffled_batch_indices(7, 24, 10, 0), shuffled_batch_indices(7, 24, 10, 3))
+    assert not np.array_equal(shuffled_batch_indices(7, 24, 10, 0), shuffled_batch_indices(8, 24, 10, 0))
+    # fewer items than a batch: every batch is one whole epoch
+    assert sorted(shuffled_batch_indices(0, 3, 10, 5).tolist()) == [0, 1, 2]
+    with pytest.raises(ValidationError, match="shuffled_batch_indices: need count >= 1"):
+        shuffled_batch_indices(0, 4, 0, 0)
+
+
+def test_balanced_crop_rows_are_independent_rows_of_each_class() -> None:
+    data = toy_set(7, 5, crops=2)  # 14 normal and 10 abnormal rows
+    sampler = CropRowSampler(data, TrainSequence("segments", 8), 3, balanced=True, seed=2)
+    assert sampler.crops == 2 and sampler.steps_per_epoch == 14 // 3
+    assert len(sampler.class_rows[0]) == 14 and len(sampler.class_rows[1]) == 10
+    lone_crops = 0
+    for step in range(12):
+        rows = sampler.rows(step)
+        assert [data[name].label for name, _ in rows] == [0, 0, 0, 1, 1, 1]
+        assert all(crop in (0, 1) for _, crop in rows)
+        names = [name for name, _ in rows]
+        lone_crops += sum(names.count(name) == 1 for name in names)
+        batch = sampler.batch(step)
+        assert batch.features.shape == (6, 8, 3) and batch.lengths is None
+        assert batch.labels.tolist() == [0, 0, 0, 1, 1, 1]
+        for i, (name, crop) in enumerate(rows):
+            expected = training_sequence(load_inputs(data, data[name], audio=False), sampler.spec).features
+            np.testing.assert_array_equal(batch.features[i].numpy(), expected[crop])
+    assert lone_crops > 0  # a row comes without its video's other crop: rows, not videos, are drawn
+    # an epoch of the abnormal stream (10 rows, 3 per batch: 3 batches) never repeats a row
+    abnormal = [row for step in range(3) for row in sampler.rows(step)[3:]]
+    assert len(set(abnormal)) == 9
+
+
+def test_balanced_crop_rows_of_one_crop_draw_what_balanced_videos_draw() -> None:
+    data = toy_set(6, 4, crops=1)
+    rows = CropRowSampler(data, TrainSequence("segments", 4), 2, balanced=True, seed=3)
+    videos = BalancedSampler(data, TrainSequence("segments", 4), 2, seed=3, crops_as_bags=True)
+    for step in range(8):
+        normal, abnormal = videos.videos(step)
+        assert rows.rows(step) == tuple((name, 0) for name in (*normal, *abnormal))
+        assert torch.equal(rows.batch(step).features, videos.batch(step).features)
+
+
+def test_shuffled_crop_rows_mix_both_classes_and_cover_every_row_per_epoch() -> None:
+    data = toy_set(7, 5, crops=2)  # 24 rows; batch_size 5: 10 rows per step, 3 steps per epoch
+    sampler = CropRowSampler(data, TrainSequence("full"), 5, balanced=False, seed=1)
+    assert sampler.steps_per_epoch == 3
+    every_row = sorted((v.name, crop) for v in data for crop in range(2))
+    for epoch in range(3):
+        drawn = [sampler.rows(3 * epoch + s) for s in range(3)]
+        assert [len(rows) for rows in drawn] == [10, 10, 4]
+        assert sorted(row for rows in drawn for row in rows) == every_row
+    first = sampler.batch(0)
+    rows = sampler.rows(0)
+    assert first.labels.tolist() == [data[name].label for name, _ in rows]
+    assert 0 < sum(first.labels.tolist()) < 10  # not balanced, not sorted by class
+    assert first.features.shape[0] == 10 and first.features.ndim == 3
+    assert first.lengths is not None
+    assert first.lengths.tolist() == [data.load(data[name]).shape[0] for name, _ in rows]
+    again = CropRowSampler(data, TrainSequence("full"), 5, balanced=False, seed=1)
+    assert [again.rows(s) for s in range(6)] == [sampler.rows(s) for s in range(6)]
+
+
+def test_crop_rows_carry_their_video_audio() -> None:
+    videos = [ArrayVideo("n0", 0), ArrayVideo("a0", 1)]
+    features = {v.name: np.full((5, 3, 2), i, np.float32) for i, v in enumerate(videos)}
+    sound = {v.name: np.full((5, 4), 10 + i, np.float32) for i, v in enumerate(videos)}
+    data = ArrayFeatureSet(videos, features, sound)
+    batch = CropRowSampler(data, TrainSequence("full"), 3, balanced=False, seed=0, audio=True).batch(0)
+    assert batch.features.shape == (6, 5, 2) and batch.audio is not None and batch.audio.shape == (6, 5, 4)
+    np.testing.assert_array_equal(batch.audio[:, 0, 0].numpy(), 10 + batch.features[:, 0, 0].numpy())
+
+
+def test_crop_rows_need_one_crop_count() -> None:
+    videos = [ArrayVideo("a", 1), ArrayVideo("b", 0)]
+    data = ArrayFeatureSet(videos, {"a": np.zeros((4, 2, 3)), "b": np.zeros((4, 3, 3))})
+    sampler = CropRowSampler(data, TrainSequence("full"), 2, balanced=True, seed=0)
+    with pytest.raises(ValidationError, match="video b has 3 crops and a has 2; crop-row batches need one"):
+        sampler.batch(0)
+
+
+def test_make_sampler_follows_the_batching() -> None:
+    data = toy_set(3, 3)
+    spec = TrainSequence("segments", 4)
+    made = {
+        batching: make_sampler(batching, data, spec, 2, seed=0, crops_as_bags=False) for batching in BATCHINGS
+    }
+    assert isinstance(made["balanced_videos"], BalancedSampler)
+    assert not made["balanced_videos"].crops_as_bags
+    assert isinstance(made["balanced_crop_rows"], CropRowSampler) and made["balanced_crop_rows"].balanced
+    assert isinstance(made["shuffled_crop_rows"], CropRowSampler)
+    assert not made["shuffled_crop_rows"].balanced
+
+
+def test_balanced_videos_epoch_is_the_larger_class_stream() -> None:
+    spec = TrainSequence("segments", 4)
+    assert BalancedSampler(toy_set(9, 4), spec, 2, seed=0, crops_as_bags=False).steps_per_epoch == 4
+    assert BalancedSampler(toy_set(3, 2), spec, 5, seed=0, crops_as_bags=False).steps_per_epoch == 1

@@ -157,6 +157,7 @@ def test_mean_std_single_value_is_nan() -> None:
         ({"abnormal_videos": 0}, "abnormal_videos"),
         ({"selection": "frame"}, "video-level labels"),
         ({"steps": 0}, "steps"),
+        ({"recipe": "paper"}, "unknown recipe 'paper'"),
     ],
 )
 def test_config_errors(bench: tuple[Path, Path], changes: dict[str, object], message: str) -> None:
@@ -175,13 +176,16 @@ def test_cli(bench: tuple[Path, Path], tmp_path: Path) -> None:
     data, features = bench
     arguments = ["mil", "--data", str(data), "--features", str(features), "--out", str(tmp_path / "run")]
     arguments += ["--seeds", "0,1", "--steps", "2", "--batch-size", "1", "--eval-every", "1"]
-    arguments += ["--set", "dropout=0.5"]
+    arguments += ["--set", "dropout=0.5", "--recipe", "balanced"]
     result = CliRunner().invoke(app, arguments, terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "auc_micro" in result.output and "selected" in result.output and "±" in result.output
     assert "metrics.json" in result.output
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["method_config"]["dropout"] == 0.5 and config["seeds"] == [0, 1]
+    assert config["recipe"] == "balanced"
+    info = read_info(tmp_path / "run" / "seed-1" / "checkpoints" / "step-00000002")
+    assert info["train_config"]["recipe"] == "balanced"
 
 
 def test_cli_bad_budget_exits_1(bench: tuple[Path, Path], tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Every registered method trains through the trainer (tiny configurations), with the batch layout its
-reference uses; its checkpoints load back."""
+"""Every registered method trains through the trainer (tiny configurations), with the batch layout of its
+reference recipe (and the balanced layout with ``recipe="balanced"``); its checkpoints load back."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from vadkit.methods import METHODS, WeakBatch, create_method, list_methods
 from vadkit.train import (
     ArrayFeatureSet,
     ArrayVideo,
-    BalancedSampler,
+    BatchSampler,
     TrainConfig,
     load_checkpoint,
     score_feature_set,
@@ -30,13 +30,24 @@ TINY: dict[str, dict[str, Any]] = {
     for name, sizes in TINY_SIZES.items()
 }
 
+Layout = tuple[tuple[int, ...], bool, tuple[int, ...] | None]
 # batch the loss receives: (features shape, whether lengths are given, audio shape); L = the train length
-EXPECTED_LAYOUT: dict[str, tuple[tuple[int, ...], bool, tuple[int, ...] | None]] = {
-    "mil": ((2 * BATCH * CROPS, 32, DIM), False, None),  # crops are bags; 32 full segments
-    "rtfm": ((2 * BATCH, CROPS, 32, DIM), False, None),  # crops of a video together
-    "urdmu": ((2 * BATCH * CROPS, 200, DIM), False, None),  # crops are bags; 200 full segments
-    "hlnet": ((2 * BATCH, CROPS, 200, DIM), True, (2 * BATCH, 200, AUDIO_DIM)),  # padded to 200, lengths
+EXPECTED_LAYOUT: dict[str, dict[str, Layout]] = {
+    "reference": {
+        "mil": ((2 * BATCH * CROPS, 32, DIM), False, None),  # balanced videos, crops are bags; 32 segments
+        "rtfm": ((2 * BATCH, CROPS, 32, DIM), False, None),  # balanced videos, crops of a video together
+        "urdmu": ((2 * BATCH, 200, DIM), False, None),  # B + B independent crop rows; 200 segments
+        "hlnet": ((2 * BATCH, 200, DIM), True, (2 * BATCH, 200, AUDIO_DIM)),  # 2B shuffled rows, padded
+    },
+    "balanced": {
+        "mil": ((2 * BATCH * CROPS, 32, DIM), False, None),
+        "rtfm": ((2 * BATCH, CROPS, 32, DIM), False, None),
+        "urdmu": ((2 * BATCH * CROPS, 200, DIM), False, None),  # B + B videos, each crop a bag
+        "hlnet": ((2 * BATCH, CROPS, 200, DIM), True, (2 * BATCH, 200, AUDIO_DIM)),  # B + B videos
+    },
 }
+BALANCED_LABELS = {"mil", "rtfm", "urdmu"}
+"""Methods whose reference batches hold their normal bags first, then as many abnormal ones."""
 
 
 def feature_set(audio: bool) -> ArrayFeatureSet:
@@ -50,11 +61,14 @@ def feature_set(audio: bool) -> ArrayFeatureSet:
 
 
 def test_every_registered_method_has_a_tiny_configuration() -> None:
-    assert sorted(TINY) == list_methods() == sorted(EXPECTED_LAYOUT)
+    assert sorted(TINY) == list_methods() == sorted(EXPECTED_LAYOUT["reference"])
 
 
+@pytest.mark.parametrize("recipe", ["reference", "balanced"])
 @pytest.mark.parametrize("method", list_methods())
-def test_every_method_trains_two_steps(method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_method_trains_two_steps(
+    method: str, recipe: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = feature_set(audio=method == "hlnet")
     fit, val = data.subset(["v0", "v1", "v2", "v3"]), data.subset(["v4", "v5"])
     head = METHODS.get(method)
@@ -69,13 +83,23 @@ def test_every_method_trains_two_steps(method: str, tmp_path: Path, monkeypatch:
                 None if batch.audio is None else tuple(batch.audio.shape),
             )
         )
-        assert batch.labels.tolist() == [0.0] * (len(batch.labels) // 2) + [1.0] * (len(batch.labels) // 2)
+        half = len(batch.labels) // 2
+        if recipe == "balanced" or method in BALANCED_LABELS:
+            assert batch.labels.tolist() == [0.0] * half + [1.0] * half
         return original(self, batch)
 
     monkeypatch.setattr(head, "loss", recording)
-    config = TrainConfig(method, TINY[method], steps=2, batch_size=BATCH, eval_every=1, checkpoint_every=1)
+    config = TrainConfig(
+        method,
+        TINY[method],
+        steps=2,
+        batch_size=BATCH,
+        eval_every=1,
+        checkpoint_every=1,
+        recipe=recipe,  # type: ignore[arg-type]
+    )
     result = train(config, fit, val, run_dir=tmp_path, progress=False)
-    assert seen == [EXPECTED_LAYOUT[method]] * 2
+    assert seen == [EXPECTED_LAYOUT[recipe][method]] * 2
     assert [r.step for r in result.history] == [1, 2]
     assert all(np.isfinite(r.train_loss) and r.validation is not None for r in result.history)
 
@@ -100,17 +124,17 @@ def test_every_method_resumes_bit_identically(
     fit, val = data.subset(["v0", "v1", "v2", "v3"]), data.subset(["v4", "v5"])
     config = TrainConfig(method, TINY[method], steps=4, batch_size=BATCH, eval_every=1, checkpoint_every=2)
     whole = train(config, fit, val, run_dir=tmp_path / "whole", progress=False)
-    original = BalancedSampler.batch
+    original = BatchSampler.batch
 
-    def interrupted(self: BalancedSampler, step: int) -> WeakBatch:
+    def interrupted(self: BatchSampler, step: int) -> WeakBatch:
         if step == 3:
             raise KeyboardInterrupt
         return original(self, step)
 
-    monkeypatch.setattr(BalancedSampler, "batch", interrupted)
+    monkeypatch.setattr(BatchSampler, "batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(config, fit, val, run_dir=tmp_path / "cut", progress=False)
-    monkeypatch.setattr(BalancedSampler, "batch", original)
+    monkeypatch.setattr(BatchSampler, "batch", original)
     resumed = train(config, fit, val, run_dir=tmp_path / "cut", progress=False)
     assert resumed.resumed_from_step == 2 and resumed.history == whole.history
     expected = load_file(str(whole.last_checkpoint / "model.safetensors"))

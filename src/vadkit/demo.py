@@ -46,7 +46,7 @@ class DemoSettings:
         seed: dataset seed and training seed.
         method: the weakly-supervised method trained.
         steps: optimiser steps.
-        batch_size: videos of each class per step.
+        batch_size: ``B`` of the trainer (:class:`~vadkit.train.config.TrainConfig`).
         eval_every: validation interval in steps.
         workers: processes for rendering and feature extraction.
     """

@@ -97,7 +97,23 @@ def train(
     ] = None,
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2.")] = "0",
     steps: Annotated[int, typer.Option("--steps", help="Optimiser steps per seed.")] = 1000,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Videos of each class per step.")] = 32,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            help="B: a step holds B videos or crop rows of each class (balanced) or 2B rows (shuffled).",
+        ),
+    ] = 32,
+    recipe: Annotated[
+        str,
+        typer.Option(
+            "--recipe",
+            help=(
+                "reference: the method's reference batches and learning-rate schedule; balanced: balanced "
+                "videos at a constant rate (vadkit's earlier trainer)."
+            ),
+        ),
+    ] = "reference",
     lr: Annotated[
         float | None, typer.Option("--lr", help="Learning rate; default: the method's reference rates.")
     ] = None,
@@ -154,6 +170,7 @@ def train(
             select_on_test=select_on_test,
             feature_norm=feature_norm,  # type: ignore[arg-type]
             device=device,
+            recipe=recipe,  # type: ignore[arg-type]
         )
     except ValidationError as error:
         raise typer.BadParameter(str(error)) from None

@@ -10,7 +10,12 @@ from vadkit.methods import mil as _mil  # noqa: F401
 from vadkit.methods import rtfm as _rtfm  # noqa: F401
 from vadkit.methods import urdmu as _urdmu  # noqa: F401
 from vadkit.methods.base import (
+    BALANCED_RECIPE,
+    BATCHINGS,
     METHODS,
+    Batching,
+    EpochSchedule,
+    TrainRecipe,
     TrainSequence,
     WeakBatch,
     WeakHead,
@@ -22,7 +27,12 @@ from vadkit.methods.base import (
 )
 
 __all__ = [
+    "BALANCED_RECIPE",
+    "BATCHINGS",
     "METHODS",
+    "Batching",
+    "EpochSchedule",
+    "TrainRecipe",
     "TrainSequence",
     "WeakBatch",
     "WeakHead",

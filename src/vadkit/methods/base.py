@@ -14,11 +14,14 @@ Tensors:
 
 How videos become training sequences differs per method (32 mean-pooled segments for MIL and RTFM, padding or
 pooling to a fixed length for others): each head declares it in :attr:`WeakHead.train_sequence`, and the data
-pipeline applies the matching function of :mod:`vadkit.snippets`.
+pipeline applies the matching function of :mod:`vadkit.snippets`. How training batches are composed and how
+the learning rate moves over training (the reference script's recipe): :attr:`WeakHead.train_recipe`.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +35,9 @@ from vadkit.errors import ValidationError
 from vadkit.registry import Registry
 
 SequenceMode = Literal["segments", "pool_or_pad", "subsample_or_pad", "full"]
+Batching = Literal["balanced_videos", "balanced_crop_rows", "shuffled_crop_rows"]
+BATCHINGS: tuple[Batching, ...] = ("balanced_videos", "balanced_crop_rows", "shuffled_crop_rows")
+"""How a training step draws its bags (:class:`TrainRecipe`; the draws: :mod:`vadkit.train.batches`)."""
 
 
 @dataclass(frozen=True)
@@ -49,28 +55,104 @@ class TrainSequence:
 
 
 @dataclass(frozen=True)
+class EpochSchedule:
+    """A learning-rate factor as a pure function of the 0-based epoch index (``MultiStepLR`` as a function).
+
+    ``factor(e) = gamma ** (number of milestones <= e)``: the rate is multiplied by ``gamma`` from the first
+    step of epoch ``m`` on, for each milestone ``m``. The default (no milestones) is a constant rate.
+
+    Raises:
+        ValidationError: milestones that are not positive, strictly increasing integers, or ``gamma`` not in
+            ``(0, 1]``.
+    """
+
+    milestones: tuple[int, ...] = ()
+    gamma: float = 1.0
+
+    def __post_init__(self) -> None:
+        milestones = tuple(self.milestones)
+        if any(isinstance(m, bool) or not isinstance(m, int) or m < 1 for m in milestones) or any(
+            b <= a for a, b in itertools.pairwise(milestones)
+        ):
+            raise ValidationError(
+                f"EpochSchedule: milestones must be strictly increasing positive integers, got {milestones!r}"
+            )
+        if not (math.isfinite(self.gamma) and 0.0 < self.gamma <= 1.0):
+            raise ValidationError(f"EpochSchedule: gamma must lie in (0, 1], got {self.gamma!r}")
+        object.__setattr__(self, "milestones", milestones)
+
+    def factor(self, epoch: int) -> float:
+        """The factor on the reference learning rates during 0-based ``epoch``."""
+        return self.gamma ** sum(epoch >= milestone for milestone in self.milestones)
+
+
+@dataclass(frozen=True)
+class TrainRecipe:
+    """How the reference training script feeds and schedules a method: its batch composition and its
+    learning-rate schedule over epochs (the optimiser itself is :meth:`WeakHead.reference_optimizer`).
+
+    ``batching`` (``B`` = the trainer's ``batch_size``; the draws are in :mod:`vadkit.train.batches`):
+
+    * ``"balanced_videos"``: ``B`` normal and ``B`` abnormal videos per step, two independent shuffled
+      streams with ``drop_last`` (MIL, RTFM); a video's crops are one bag or one bag each
+      (:attr:`WeakHead.crops_as_bags`).
+    * ``"balanced_crop_rows"``: ``B`` normal and ``B`` abnormal *crop rows* per step, each row a
+      ``(video, crop)`` pair drawn independently of its video's other crops, two shuffled streams with
+      ``drop_last`` (UR-DMU's one-line-per-crop lists).
+    * ``"shuffled_crop_rows"``: ``2B`` crop rows per step from one shuffled pass over the rows of *both*
+      classes, without ``drop_last`` and without balancing (HL-Net's single ``DataLoader``).
+
+    An epoch is one pass of the batching's data (``steps_per_epoch`` of the sampler); ``lr_schedule`` gives
+    the learning-rate factor of each epoch.
+    """
+
+    batching: Batching = "balanced_videos"
+    lr_schedule: EpochSchedule = EpochSchedule()
+
+    def __post_init__(self) -> None:
+        if self.batching not in BATCHINGS:
+            raise ValidationError(
+                f"TrainRecipe: unknown batching {self.batching!r} (known: {', '.join(BATCHINGS)})"
+            )
+
+
+BALANCED_RECIPE = TrainRecipe()
+"""Balanced videos at a constant learning rate: the reference recipe of MIL and RTFM, and what the trainer
+uses for every method with ``TrainConfig(recipe="balanced")``."""
+
+
+@dataclass(frozen=True)
 class WeakBatch:
-    """One training batch of video-level-labelled bags (see the module docstring for shapes)."""
+    """One training batch of video-level-labelled bags (see the module docstring for shapes).
+
+    ``classes``: ``(B,)`` video-level class indices into the class list the method was built with (0 =
+    normal), for class-aware methods (VadCLIP, TPWNG); ``None`` when the data has no classes.
+    """
 
     features: torch.Tensor
     labels: torch.Tensor
     lengths: torch.Tensor | None = None
     audio: torch.Tensor | None = None
+    classes: torch.Tensor | None = None
 
 
 class WeakHead(nn.Module, ABC):
     """A weakly-supervised anomaly head: snippet features -> snippet scores, trained by :meth:`loss`.
 
-    Subclasses set :attr:`name` (registry name) and :attr:`train_sequence`, keep the reference
-    implementation's parameter names and shapes (so its published checkpoints load with ``strict=True``),
-    and are registered with ``@register_method(name)``.
+    Subclasses set :attr:`name` (registry name), :attr:`train_sequence` and :attr:`train_recipe`, keep the
+    reference implementation's parameter names and shapes (so its published checkpoints load with
+    ``strict=True``), and are registered with ``@register_method(name)``.
     """
 
     name: ClassVar[str] = ""
     train_sequence: ClassVar[TrainSequence] = TrainSequence("full")
     crops_as_bags: ClassVar[bool] = False
     """Whether the reference training makes every spatial crop an independent bag (``(B*C, T, D)`` batches)
-    rather than passing a video's crops together (``(B, C, T, D)``)."""
+    rather than passing a video's crops together (``(B, C, T, D)``) in ``"balanced_videos"`` batches
+    (crop-row batchings always make every crop its own bag)."""
+    train_recipe: ClassVar[TrainRecipe] = BALANCED_RECIPE
+    """The reference script's batch composition and learning-rate schedule, which the trainer follows by
+    default (``TrainConfig(recipe="reference")``)."""
 
     @property
     def uses_audio(self) -> bool:

@@ -24,7 +24,14 @@ from torch import nn
 
 from vadkit.errors import ValidationError
 from vadkit.methods.bags import as_crops, valid_lengths, zero_padding
-from vadkit.methods.base import TrainSequence, WeakBatch, WeakHead, register_method
+from vadkit.methods.base import (
+    EpochSchedule,
+    TrainRecipe,
+    TrainSequence,
+    WeakBatch,
+    WeakHead,
+    register_method,
+)
 from vadkit.methods.hlnet_layers import (
     DistanceAdj,
     GraphConvolution,
@@ -39,6 +46,9 @@ DISTILLATION_WEIGHT = 5.0
 """Weight of the offline-to-online distillation term (reference ``train.py``: ``5 * croloss``)."""
 REFERENCE_LR = 1e-4
 """``option.py`` ``--lr``."""
+REFERENCE_MILESTONE = 10
+REFERENCE_GAMMA = 0.1
+"""``main.py``: ``MultiStepLR(optimizer, milestones=[10], gamma=0.1)``."""
 ONLINE_WINDOW = 5
 """Snippets the online detector sees: the current one and the 4 before it."""
 
@@ -127,6 +137,13 @@ class HLNet(WeakHead):
 
     train_sequence: ClassVar[TrainSequence] = TrainSequence("subsample_or_pad", 200)
     """200 rows by :func:`vadkit.snippets.subsample_or_pad` (``max_seqlen``)."""
+    train_recipe: ClassVar[TrainRecipe] = TrainRecipe(
+        "shuffled_crop_rows", EpochSchedule((REFERENCE_MILESTONE - 1,), REFERENCE_GAMMA)
+    )
+    """``main.py``/``dataset.py``: one ``DataLoader(shuffle=True)`` (no ``drop_last``, batch 128) over the
+    crop rows of ``list/rgb.list``, both classes mixed; ``scheduler.step()`` runs *before* each epoch's
+    training, so the tenfold drop of ``MultiStepLR(milestones=[10])`` applies from epoch index 9 on
+    (:meth:`reference_scheduler` reproduces it as a torch scheduler)."""
 
     def __init__(
         self,
@@ -290,9 +307,12 @@ class HLNet(WeakHead):
         """``main.py``: ``MultiStepLR(milestones=[10], gamma=0.1)``, stepped at the *start* of every epoch.
 
         Because the step precedes the epoch's training, the rates drop tenfold from the 10th epoch (index 9)
-        of the 50, not the 11th.
+        of the 50, not the 11th. vadkit's trainer applies the same rates as a function of the step
+        (:attr:`train_recipe`).
         """
-        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[10], gamma=0.1)
+        return torch.optim.lr_scheduler.MultiStepLR(
+            optimizer, milestones=[REFERENCE_MILESTONE], gamma=REFERENCE_GAMMA
+        )
 
     def loss(self, batch: WeakBatch) -> tuple[torch.Tensor, dict[str, float]]:
         """The reference objective (:func:`hlnet_objective`); crops are separate bags with their video label.

@@ -43,7 +43,14 @@ from vadkit.methods.bags import (
     valid_lengths,
     zero_padding,
 )
-from vadkit.methods.base import TrainSequence, WeakBatch, WeakHead, register_method
+from vadkit.methods.base import (
+    BALANCED_RECIPE,
+    TrainRecipe,
+    TrainSequence,
+    WeakBatch,
+    WeakHead,
+    register_method,
+)
 
 MILVariant = Literal["sultani", "paired"]
 HiddenActivation = Literal["linear", "relu"]
@@ -130,6 +137,9 @@ class SultaniMIL(WeakHead):
 
     crops_as_bags: ClassVar[bool] = True  # the reference trains every crop as its own bag
     train_sequence: ClassVar[TrainSequence] = TrainSequence("segments", 32)
+    train_recipe: ClassVar[TrainRecipe] = BALANCED_RECIPE
+    """Keras ``load_dataset_Train_batch``: 30 abnormal + 30 normal videos per iteration, ``Adagrad`` at a
+    constant rate (ekosman: 30 + 30 with ``np.random.choice``, ``MultiFactorScheduler`` with factor 1)."""
 
     def __init__(
         self,

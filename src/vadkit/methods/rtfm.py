@@ -40,7 +40,14 @@ from vadkit.methods.bags import (
     split_bags,
     valid_lengths,
 )
-from vadkit.methods.base import TrainSequence, WeakBatch, WeakHead, register_method
+from vadkit.methods.base import (
+    BALANCED_RECIPE,
+    TrainRecipe,
+    TrainSequence,
+    WeakBatch,
+    WeakHead,
+    register_method,
+)
 from vadkit.methods.rtfm_aggregate import Aggregate
 
 RTFMCompat = Literal["rtfm"]
@@ -144,6 +151,9 @@ class RTFM(WeakHead):
     """
 
     train_sequence: ClassVar[TrainSequence] = TrainSequence("segments", 32)
+    train_recipe: ClassVar[TrainRecipe] = BALANCED_RECIPE
+    """``main.py``: two ``DataLoader(batch_size=32, shuffle=True, drop_last=True)`` of whole videos (10 crops
+    together), one per class; a constant rate (``--lr '[0.001]*15000'`` read per step)."""
 
     def __init__(
         self,

@@ -26,7 +26,7 @@ from vadkit.methods.bags import (
     valid_lengths,
     zero_padding,
 )
-from vadkit.methods.base import TrainSequence, WeakBatch, WeakHead, register_method
+from vadkit.methods.base import TrainRecipe, TrainSequence, WeakBatch, WeakHead, register_method
 from vadkit.methods.temporal_ops import length_mask, masked_topk_mean
 from vadkit.methods.urdmu_layers import ClassifierHead, MemoryUnit, TemporalEmbedding, Transformer
 
@@ -146,11 +146,15 @@ class URDMU(WeakHead):
     Inputs follow :mod:`vadkit.methods.base`; UR-DMU takes no audio. At test time each crop is scored on its
     own (the reference feeds UCF crops one at a time and XD crops as a batch of 5) and the crop probabilities
     are averaged. Training uses fixed 200-segment sequences (:attr:`train_sequence`) in batches of as many
-    normal as abnormal bags (64 + 64 crop rows in the reference).
+    normal as abnormal bags (64 + 64 crop rows in the reference, :attr:`train_recipe`).
     """
 
     crops_as_bags: ClassVar[bool] = True  # the reference trains every crop as its own bag
     train_sequence: ClassVar[TrainSequence] = TrainSequence("segments", 200)
+    train_recipe: ClassVar[TrainRecipe] = TrainRecipe("balanced_crop_rows")
+    """``ucf_main.py``/``xd_main.py``: two ``DataLoader(batch_size=64, shuffle=True, drop_last=True)`` over
+    the normal and the abnormal lines of the one-line-per-crop list; a constant rate (``--lr
+    '[0.0001]*3000'``)."""
 
     def __init__(
         self,

@@ -1,5 +1,6 @@
-"""Weakly-supervised training: honest splits and label budgets, balanced batches, a plain PyTorch loop with
-validation-based model selection, checkpoints (safetensors + JSON) and resume.
+"""Weakly-supervised training: honest splits and label budgets, the references' batches and learning-rate
+schedules, a plain PyTorch loop with validation-based model selection, checkpoints (safetensors + JSON) and
+resume.
 
 Typical use::
 
@@ -13,7 +14,15 @@ Typical use::
 from __future__ import annotations
 
 from vadkit.train.arrays import ArrayFeatureSet, ArrayVideo
-from vadkit.train.batches import BalancedSampler, class_batch_indices, collate
+from vadkit.train.batches import (
+    BalancedSampler,
+    BatchSampler,
+    CropRowSampler,
+    class_batch_indices,
+    collate,
+    make_sampler,
+    shuffled_batch_indices,
+)
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import load_checkpoint, read_info
 from vadkit.train.config import TrainConfig
@@ -39,6 +48,8 @@ __all__ = [
     "ArrayFeatureSet",
     "ArrayVideo",
     "BalancedSampler",
+    "BatchSampler",
+    "CropRowSampler",
     "DatasetSpec",
     "EvalRecord",
     "ExperimentConfig",
@@ -68,12 +79,14 @@ __all__ = [
     "limit_abnormal",
     "load_checkpoint",
     "load_inputs",
+    "make_sampler",
     "mean_std",
     "read_info",
     "run_experiment",
     "score_feature_set",
     "score_video",
     "selection_value",
+    "shuffled_batch_indices",
     "train",
     "training_sequence",
     "write_results_csv",

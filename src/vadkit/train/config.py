@@ -8,11 +8,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from vadkit.errors import ValidationError
-from vadkit.methods import list_methods
+from vadkit.methods import BALANCED_RECIPE, METHODS, TrainRecipe, list_methods
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion
+
+RecipeChoice = Literal["reference", "balanced"]
+RECIPES: tuple[RecipeChoice, ...] = ("reference", "balanced")
+"""``"reference"``: each method's :attr:`~vadkit.methods.base.WeakHead.train_recipe`; ``"balanced"``:
+:data:`~vadkit.methods.base.BALANCED_RECIPE` for every method (balanced videos, constant learning rate)."""
 
 
 def reject_unknown_fields(cls: type, data: Mapping[str, Any]) -> None:
@@ -30,7 +35,8 @@ class TrainConfig:
         method: registered method name (:func:`vadkit.methods.list_methods`).
         method_config: keyword arguments of :func:`vadkit.methods.create_method` (JSON values).
         steps: optimiser steps (iterations) in all.
-        batch_size: videos of *each* class per step (``B`` normal + ``B`` abnormal; see
+        batch_size: ``B``: every step holds ``2B`` items, ``B`` videos (or crop rows) of each class in
+            balanced batchings, ``2B`` crop rows of both classes together in shuffled ones (see
             :mod:`vadkit.train.batches`).
         lr: learning-rate override. Every parameter group of the reference optimiser is rescaled by
             ``lr / reference default lr``, which keeps ratios between groups (HL-Net's halved online rate).
@@ -44,9 +50,13 @@ class TrainConfig:
         selection_protocol: protocol of the ``"frame"`` criterion (required for it, unused otherwise).
         select_on_test: select on the test metric of a ``test_fn`` instead of the validation split, to
             reproduce papers that do so; recorded in every checkpoint.
-        crops_as_bags: train every crop as its own bag (``True``), or the crops of a video together
-            (``False``); ``None``: the method's reference
-            (:attr:`vadkit.methods.base.WeakHead.crops_as_bags`).
+        crops_as_bags: in balanced-video batches, train every crop as its own bag (``True``), or the crops of
+            a video together (``False``); ``None``: the method's reference
+            (:attr:`vadkit.methods.base.WeakHead.crops_as_bags`). Crop-row batchings always make every crop
+            a bag, so ``False`` is refused with them.
+        recipe: ``"reference"`` (default): batch composition and learning-rate schedule of the method's
+            reference script (:attr:`vadkit.methods.base.WeakHead.train_recipe`); ``"balanced"``: balanced
+            videos at a constant learning rate for every method (vadkit's earlier trainer, for comparisons).
     """
 
     method: str
@@ -63,6 +73,7 @@ class TrainConfig:
     selection_protocol: str | None = None
     select_on_test: bool = False
     crops_as_bags: bool | None = None
+    recipe: RecipeChoice = "reference"
 
     def __post_init__(self) -> None:
         if self.method not in list_methods():
@@ -96,6 +107,20 @@ class TrainConfig:
             raise ValidationError(
                 "TrainConfig: selection_protocol is required by selection='frame' and used by nothing else"
             )
+        if self.recipe not in RECIPES:
+            raise ValidationError(
+                f"TrainConfig: unknown recipe {self.recipe!r} (known: {', '.join(RECIPES)})"
+            )
+        batching = self.train_recipe().batching
+        if self.crops_as_bags is False and batching != "balanced_videos":
+            raise ValidationError(
+                f"TrainConfig: crops_as_bags=False needs video batches, but the {self.recipe} recipe of "
+                f"{self.method} draws {batching} (every crop its own bag); use recipe='balanced'"
+            )
+
+    def train_recipe(self) -> TrainRecipe:
+        """The recipe the trainer follows: the method's reference recipe, or the balanced one."""
+        return METHODS.get(self.method).train_recipe if self.recipe == "reference" else BALANCED_RECIPE
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of every field."""

@@ -45,7 +45,7 @@ from vadkit.errors import ValidationError
 from vadkit.eval import Protocol, evaluate, get_protocol
 from vadkit.methods import METHODS, WeakHead
 from vadkit.train.checkpoint import load_checkpoint
-from vadkit.train.config import TrainConfig, reject_unknown_fields
+from vadkit.train.config import RecipeChoice, TrainConfig, reject_unknown_fields
 from vadkit.train.datasets import DatasetSpec, ExperimentData
 from vadkit.train.normalization import (
     FEATURE_NORMS,
@@ -88,8 +88,10 @@ class ExperimentConfig:
             with ``select_on_test``.
         abnormal_videos: label budget ``K`` (abnormal training videos kept, validation included), or ``None``
             for all.
-        steps, batch_size, eval_every, lr, device: as :class:`~vadkit.train.config.TrainConfig` (``lr``:
-            ``None`` keeps the method's reference rates).
+        steps, batch_size, eval_every, lr, recipe, device: as :class:`~vadkit.train.config.TrainConfig`
+            (``lr``: ``None`` keeps the method's reference rates; ``recipe``: ``"reference"`` follows the
+            method's reference batches and learning-rate schedule, ``"balanced"`` balanced videos at a
+            constant rate).
         selection: validation criterion, ``"video-auc-max"`` or ``"video-auc-topk"``.
         protocol: the evaluation protocol; ``None``: the dataset's (its name). Must evaluate the dataset.
         dataset, feature_root, test_feature_root, train_list, test_list, gt, gt_options, layout, keep_parts,
@@ -128,6 +130,7 @@ class ExperimentConfig:
     select_on_test: bool = False
     feature_norm: FeatureNorm = "none"
     device: str = "cpu"
+    recipe: RecipeChoice = "reference"
 
     def __post_init__(self) -> None:
         try:
@@ -199,6 +202,7 @@ class ExperimentConfig:
             device=self.device,
             selection=self.selection,
             select_on_test=self.select_on_test,
+            recipe=self.recipe,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,18 +1,30 @@
-"""The weakly-supervised training loop: plain PyTorch, balanced batches, validation-based model selection.
+"""The weakly-supervised training loop: plain PyTorch, the references' batches and learning-rate schedules,
+validation-based model selection.
 
-One step: the :class:`~vadkit.train.batches.BalancedSampler` batch of the step (``B`` normal + ``B`` abnormal
-videos as training sequences), ``loss, parts = model.loss(batch)`` in train mode, ``loss.backward()``, one
-optimiser step. Every ``eval_every`` steps and after the last one the model scores every validation video in
-full (:func:`~vadkit.train.scoring.score_feature_set`) and the selection criterion
+**Recipe.** The run follows ``config.train_recipe()``: by default the method's reference recipe
+(:attr:`~vadkit.methods.base.WeakHead.train_recipe`), with ``recipe="balanced"`` balanced videos at a constant
+rate for every method. Its batching picks the sampler (:func:`~vadkit.train.batches.make_sampler`); its
+schedule sets, before every step, each parameter group's rate to the group's initial rate (the reference
+optimiser's, after the ``lr`` override) times ``lr_schedule.factor(step // steps_per_epoch)``, with the
+sampler's :attr:`~vadkit.train.batches.BatchSampler.steps_per_epoch`. The rate is a pure function of the
+step, so nothing about it is saved or restored.
+
+One step: the sampler's batch of the step, ``loss, parts = model.loss(batch)`` in train mode,
+``loss.backward()``, one optimiser step. Every ``eval_every`` steps and after the last one the model scores
+every validation video in full (:func:`~vadkit.train.scoring.score_feature_set`) and the selection criterion
 (:mod:`vadkit.train.selection`) is computed; the first evaluation is selected, and a later one replaces it
 when its value is strictly greater. The selected model and the last one are both kept as checkpoints
 (:mod:`vadkit.train.checkpoint`).
 
 **Determinism.** The run is seeded by ``config.seed`` inside ``torch.random.fork_rng`` (the caller's RNG
 state is left untouched): the model is initialised right after ``torch.manual_seed(seed)``, dropout and
-other random draws of the losses use the torch generator, and the batches are a pure function of the seed
-and the step. On CPU ``torch.use_deterministic_algorithms(True)`` is set for the run (and restored after), so
-two runs with the same configuration, data and thread count give bit-identical weights.
+other random draws of the losses use the torch generator, and the batches and learning rates are pure
+functions of the seed and the step. On CPU ``torch.use_deterministic_algorithms(True)`` is set for the run
+(and restored after), so two runs with the same configuration, data and thread count give bit-identical
+weights.
+
+Every checkpoint record holds the configuration and the resolved recipe (``"recipe"``: batching, epoch
+milestones and gamma of the learning rate, and the epoch length in steps).
 
 **Resume.** A resumable checkpoint (every ``checkpoint_every`` steps and after the last) holds the weights,
 the optimiser state, the torch RNG state, the history, the selection so far and the running loss sums. When
@@ -40,7 +52,7 @@ import torch
 from vadkit import __version__
 from vadkit.errors import ValidationError
 from vadkit.methods import WeakBatch, WeakHead, create_method, read_state_dict
-from vadkit.train.batches import BalancedSampler
+from vadkit.train.batches import make_sampler
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import (
     CHECKPOINTS,
@@ -323,8 +335,11 @@ class _Run:
         self.data = {"train": _data_record(train_set), "validation": _data_record(val_set)}
         self.model = create_method(config.method, **config.method_config).to(self.device)
         self.optimizer = build_optimizer(self.model, config)
+        self.initial_lrs = [float(group["lr"]) for group in self.optimizer.param_groups]
+        self.recipe = config.train_recipe()
         self.cache = LRUCache(cache_bytes)
-        self.sampler = BalancedSampler(
+        self.sampler = make_sampler(
+            self.recipe.batching,
             train_set,
             self.model.train_sequence,
             config.batch_size,
@@ -357,10 +372,17 @@ class _Run:
         self.state = _RunState.from_dict(info["resume"]["state"])
         return self.state.step
 
+    def lr_factor(self, step: int) -> float:
+        """The recipe's learning-rate factor at 0-based ``step`` (its epoch: ``step // steps_per_epoch``)."""
+        return self.recipe.lr_schedule.factor(step // self.sampler.steps_per_epoch)
+
     def step(self) -> tuple[float, dict[str, float]]:
-        """One optimiser step on the batch of the current step; the loss and its parts."""
+        """One optimiser step on the batch of the current step at the step's rates; the loss and its parts."""
         self.model.train()
         batch = _batch_on(self.sampler.batch(self.state.step), self.device)
+        factor = self.lr_factor(self.state.step)
+        for group, initial in zip(self.optimizer.param_groups, self.initial_lrs, strict=True):
+            group["lr"] = initial * factor
         self.optimizer.zero_grad(set_to_none=True)
         loss, parts = self.model.loss(batch)
         penalty = self.model.loss_penalty()
@@ -406,6 +428,12 @@ class _Run:
             "method_config": dict(self.config.method_config),
             "step": self.state.step,
             "train_config": self.config.to_dict(),
+            "recipe": {
+                "batching": self.recipe.batching,
+                "lr_milestones": list(self.recipe.lr_schedule.milestones),
+                "lr_gamma": self.recipe.lr_schedule.gamma,
+                "steps_per_epoch": self.sampler.steps_per_epoch,
+            },
             "selection": {
                 "on": self.selected_on,
                 "criterion": "test_fn" if self.config.select_on_test else self.config.selection,
