@@ -1,4 +1,5 @@
-"""The extraction progress bar: videos done of the total, videos/s, frames/s, failures and ETA (rich)."""
+"""The progress bar of a pass over videos (extraction, prediction): videos done of the total, videos/s,
+frames/s, failures and ETA (rich)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,13 @@ class ExtractionProgress:
         total: videos to extract in this run (those already complete are not counted).
         already_complete: videos skipped because their outputs exist (shown in the description).
         enabled: draw the bar (rich draws nothing live when stderr is not a terminal).
+        label: what the bar says it is doing.
     """
 
-    def __init__(self, total: int, already_complete: int = 0, *, enabled: bool = True) -> None:
+    def __init__(
+        self, total: int, already_complete: int = 0, *, enabled: bool = True, label: str = "extracting"
+    ) -> None:
+        self._label = label
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._total = total
@@ -66,16 +71,20 @@ class ExtractionProgress:
     def __enter__(self) -> ExtractionProgress:
         if self._progress is not None:
             self._progress.start()
-            description = "extracting" + (f" ({self._skipped} already done)" if self._skipped else "")
+            description = self._label + (f" ({self._skipped} already done)" if self._skipped else "")
             self._task = self._progress.add_task(description, total=self._total, frames=0, failed=0)
         return self
 
     def advance(self, record: VideoRecord) -> None:
-        """Count one finished video (its decoded frames, and whether it failed)."""
+        """Count one finished video from its extraction record."""
+        self.count(record.frames_decoded, failed=record.status == "failed")
+
+    def count(self, frames: int, *, failed: bool) -> None:
+        """Count one finished video: its decoded frames, and whether it failed."""
         if self._progress is None or self._task is None:
             return
-        self._frames += record.frames_decoded
-        self._failed += record.status == "failed"
+        self._frames += frames
+        self._failed += failed
         self._progress.update(self._task, advance=1, frames=self._frames, failed=self._failed)
 
     def __exit__(
