@@ -1,20 +1,30 @@
 """``vadkit eval``: score files of any method against a benchmark's ground truth, under a named protocol; or
 every seed's scores of a ``vadkit train`` run folder against its dataset; or class-wise score files
-(``--class-scores``) for the temporal detection ``map@iou``."""
+(``--class-scores``) for the temporal detection ``map@iou``. With ``--events`` and ``--descriptions`` it also
+scores the explanations of predicted events against reference descriptions (alone, or after detection)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from vadkit.cli.options import parse_key_values
 from vadkit.cli.tables import SELECT_ON_TEST_NOTE, experiment_title, metrics_table, results_table
+from vadkit.data.descriptions import read_descriptions
 from vadkit.errors import VadkitError
 from vadkit.eval import evaluate_score_dir, list_protocols
 from vadkit.eval.class_score_dir import evaluate_class_score_dir
+from vadkit.eval.explanations import (
+    DEFAULT_EXPLANATION_IOU,
+    ExplanationReport,
+    evaluate_explanations,
+    read_predicted_events,
+)
 from vadkit.train.run_eval import evaluate_run
 
 _SCORE_OPTIONS = ("--protocol", "--scores", "--gt")
@@ -56,6 +66,53 @@ def _evaluate_class_scores(
     console.print(f"metrics: {metrics_path}")
 
 
+EXPLANATIONS_FILE = "explanations.json"
+"""Where ``--events`` writes its report inside ``--out``."""
+
+
+def explanation_table(report: ExplanationReport) -> Table:
+    """The explanation metrics as a two-column table (counts as integers, BLEU on its 0-100 scale)."""
+    table = Table(title=f"explanations: matched at temporal IoU >= {report.settings['iou_threshold']}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in report.metrics.items():
+        digits = 0 if name.startswith("num_") else 2 if name == "bleu_corpus" else 4
+        table.add_row(name, "undefined" if math.isnan(value) else f"{value:.{digits}f}")
+    return table
+
+
+def _evaluate_explanations(
+    events: Path,
+    descriptions: Path,
+    split: str | None,
+    iou: float,
+    text: bool,
+    embedding_model: str | None,
+    out: Path,
+    console: Console,
+) -> None:
+    """The ``--events`` mode: explanations of predicted events against reference descriptions."""
+    try:
+        references = read_descriptions(descriptions, split=split)
+        report = evaluate_explanations(
+            read_predicted_events(events), references, iou_threshold=iou, text=text, embedder=embedding_model
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        path = report.save(out / EXPLANATIONS_FILE)
+    except VadkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    console.print(explanation_table(report))
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    unreferenced = report.settings["unreferenced_videos"]
+    if unreferenced:
+        console.print(
+            f"[yellow]note:[/yellow] {len(unreferenced)} videos with events have no reference (ignored)"
+        )
+    console.print(f"explanations: {path}")
+
+
 def eval_scores(
     run_dir: Annotated[
         Path | None,
@@ -90,11 +147,64 @@ def eval_scores(
         ),
     ] = None,
     score_level: Annotated[str, typer.Option("--score-level", help="auto, snippet or frame.")] = "auto",
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="JSON of predicted events (Event.to_dict): score their explanations."),
+    ] = None,
+    descriptions: Annotated[
+        Path | None,
+        typer.Option(
+            "--descriptions",
+            help="Reference descriptions: a synthetic dataset (or descriptions.json), a UCA JSON.",
+        ),
+    ] = None,
+    descriptions_split: Annotated[
+        str | None, typer.Option("--descriptions-split", help="Synthetic descriptions: keep this split.")
+    ] = None,
+    explain_iou: Annotated[
+        float, typer.Option("--explain-iou", help="Temporal IoU an event needs with a reference event.")
+    ] = DEFAULT_EXPLANATION_IOU,
+    text: Annotated[
+        bool, typer.Option("--text/--no-text", help="Text metrics (embedding cosine, BLEU, ROUGE-L).")
+    ] = True,
+    embedding_model: Annotated[
+        str | None,
+        typer.Option(
+            "--embedding-model", help="Sentence-transformers folder or cached repo id (default: MiniLM)."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json.")] = Path("."),
 ) -> None:
     """Evaluate per-video score files (--protocol, --scores, --gt) or a run folder (RUN_DIR) against a
-    benchmark's ground truth, and write metrics.json."""
+    benchmark's ground truth, and write metrics.json; with --events and --descriptions, also (or only) score
+    the events' explanations and write explanations.json."""
     console = Console()
+    if (events is None) != (descriptions is None):
+        raise typer.BadParameter("--events and --descriptions go together")
+    detection = (run_dir, protocol, scores, class_scores, gt)
+    if events is None or any(value is not None for value in detection):
+        _evaluate_detection(
+            run_dir, protocol, scores, class_scores, gt, gt_option, compat, score_level, out, console
+        )
+    if events is not None and descriptions is not None:
+        _evaluate_explanations(
+            events, descriptions, descriptions_split, explain_iou, text, embedding_model, out, console
+        )
+
+
+def _evaluate_detection(
+    run_dir: Path | None,
+    protocol: str | None,
+    scores: Path | None,
+    class_scores: Path | None,
+    gt: Path | None,
+    gt_option: list[str] | None,
+    compat: str | None,
+    score_level: str,
+    out: Path,
+    console: Console,
+) -> None:
+    """The detection modes: RUN_DIR, --scores or --class-scores."""
     if class_scores is not None:
         if run_dir is not None or scores is not None or protocol is None or gt is None:
             raise typer.BadParameter(

@@ -23,6 +23,14 @@ from vadkit.data.conventions import (
     to_events,
 )
 from vadkit.data.counts import CountTable, read_counts
+from vadkit.data.descriptions import (
+    DESCRIPTION_LAYOUTS,
+    ReferenceEvent,
+    VideoDescriptions,
+    read_descriptions,
+    read_synthetic_descriptions,
+    read_uca_descriptions,
+)
 from vadkit.data.feature_sets import (
     FeatureSet,
     FeatureVideo,
@@ -69,6 +77,7 @@ from vadkit.data.xd_violence import (
 __all__ = [
     "CONVENTIONS",
     "DATASETS",
+    "DESCRIPTION_LAYOUTS",
     "KNOWN_SPLIT_COUNTS",
     "LENGTH_RULES",
     "PED2_TEST_FRAME_COUNTS",
@@ -79,7 +88,9 @@ __all__ = [
     "FeatureVideo",
     "IntervalAnnotation",
     "IntervalConvention",
+    "ReferenceEvent",
     "SyntheticVideo",
+    "VideoDescriptions",
     "VideoSplit",
     "apply_length_rule",
     "build_avenue_gt",
@@ -99,6 +110,7 @@ __all__ = [
     "load_object_npy",
     "read_avenue_masks",
     "read_counts",
+    "read_descriptions",
     "read_frame_masks",
     "read_lines",
     "read_list_entries",
@@ -107,8 +119,10 @@ __all__ = [
     "read_rtfm_list",
     "read_split",
     "read_sultani_c3d",
+    "read_synthetic_descriptions",
     "read_synthetic_split",
     "read_track_file",
+    "read_uca_descriptions",
     "read_ucf_crime_annotation",
     "read_vadclip_csv",
     "read_vadclip_segments",

@@ -1,5 +1,6 @@
-"""Evaluation: frame-level metrics, named protocols, :func:`evaluate` producing an EvalReport, and the
-class-wise temporal detection metric :func:`map_at_iou`."""
+"""Evaluation: frame-level metrics, named protocols, :func:`evaluate` producing an EvalReport, the
+class-wise temporal detection metric :func:`map_at_iou`, and the scoring of explanations
+(:func:`evaluate_explanations`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ from vadkit.eval.detection_map import (
     map_at_iou,
 )
 from vadkit.eval.evaluate import evaluate, frame_level_scores
+from vadkit.eval.explanations import (
+    DEFAULT_EXPLANATION_IOU,
+    EXPLANATION_METRICS,
+    ExplanationMatch,
+    ExplanationReport,
+    evaluate_explanations,
+    match_events,
+    read_predicted_events,
+    temporal_iou,
+)
 from vadkit.eval.metrics import (
     ap_pr_trapz,
     ap_sklearn,
@@ -39,11 +50,15 @@ from vadkit.eval.score_files import load_score_dir, load_score_file
 
 __all__ = [
     "COMPAT_MODES",
+    "DEFAULT_EXPLANATION_IOU",
     "DEFAULT_IOU_THRESHOLDS",
     "DETECTION_COMPAT_MODES",
+    "EXPLANATION_METRICS",
     "METRIC_KINDS",
     "PROTOCOLS",
     "DetectionMAP",
+    "ExplanationMatch",
+    "ExplanationReport",
     "Protocol",
     "ScoreDirEvaluation",
     "ap_pr_trapz",
@@ -56,6 +71,7 @@ __all__ = [
     "eer_point",
     "evaluate",
     "evaluate_class_score_dir",
+    "evaluate_explanations",
     "evaluate_score_dir",
     "events_from_ground_truth",
     "far_at_threshold",
@@ -68,5 +84,8 @@ __all__ = [
     "load_score_file",
     "macro_average",
     "map_at_iou",
+    "match_events",
     "per_video_auc",
+    "read_predicted_events",
+    "temporal_iou",
 ]
