@@ -18,8 +18,8 @@ from test_train_datasets_files import (
     ucf_rtfm_release,
     xd_per_crop_release,
 )
+from tiny_methods import trained_methods
 from vadkit.cli.app import app
-from vadkit.methods import list_methods
 
 SHORT = ["--steps", "2", "--batch-size", "1", "--eval-every", "1"]
 
@@ -53,7 +53,7 @@ def method_settings(method: str) -> list[str]:
     return [arg for key, value in RTFM_METHOD_CONFIGS[method].items() for arg in ("--set", f"{key}={value}")]
 
 
-@pytest.mark.parametrize("method", list_methods())
+@pytest.mark.parametrize("method", trained_methods())
 def test_every_method_trains_on_ucf_rtfm_features(method: str, tmp_path: Path) -> None:
     release = ucf_rtfm_release(tmp_path / "data")
     out = tmp_path / "run"

@@ -23,8 +23,8 @@ from test_train_datasets_files import (
     ucf_vadclip_release,
     xd_per_crop_release,
 )
+from tiny_methods import trained_methods
 from vadkit.errors import ValidationError
-from vadkit.methods import list_methods
 from vadkit.train import ExperimentConfig, evaluate_run, read_info, run_experiment
 
 RUN = {"steps": 2, "batch_size": 1, "eval_every": 1}
@@ -44,7 +44,7 @@ def _config(method: str, release: dict[str, Any], **changes: Any) -> ExperimentC
 
 
 @pytest.mark.parametrize("layout", sorted(RELEASES))
-@pytest.mark.parametrize("method", list_methods())
+@pytest.mark.parametrize("method", trained_methods())
 def test_every_method_on_every_layout(method: str, layout: str, tmp_path: Path) -> None:
     build, inferred = RELEASES[layout]
     result = run_experiment(_config(method, build(tmp_path / "data")), tmp_path / "run", progress=False)

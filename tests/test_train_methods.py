@@ -11,8 +11,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tiny_methods import TINY_SIZES
-from vadkit.methods import METHODS, WeakBatch, create_method, list_methods
+from tiny_methods import TINY_SIZES, trained_methods
+from vadkit.methods import METHODS, WeakBatch, create_method
 from vadkit.train import (
     ArrayFeatureSet,
     ArrayVideo,
@@ -61,11 +61,11 @@ def feature_set(audio: bool) -> ArrayFeatureSet:
 
 
 def test_every_registered_method_has_a_tiny_configuration() -> None:
-    assert sorted(TINY) == list_methods() == sorted(EXPECTED_LAYOUT["reference"])
+    assert sorted(TINY) == trained_methods() == sorted(EXPECTED_LAYOUT["reference"])
 
 
 @pytest.mark.parametrize("recipe", ["reference", "balanced"])
-@pytest.mark.parametrize("method", list_methods())
+@pytest.mark.parametrize("method", trained_methods())
 def test_every_method_trains_two_steps(
     method: str, recipe: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,7 +114,7 @@ def test_every_method_trains_two_steps(
         assert np.all((scores[video.name] >= 0) & (scores[video.name] <= 1))
 
 
-@pytest.mark.parametrize("method", list_methods())
+@pytest.mark.parametrize("method", trained_methods())
 def test_every_method_resumes_bit_identically(
     method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

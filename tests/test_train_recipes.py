@@ -14,9 +14,9 @@ import torch
 from safetensors.torch import load_file
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from tiny_methods import TINY_SIZES
+from tiny_methods import TINY_SIZES, trained_methods
 from vadkit.errors import ValidationError
-from vadkit.methods import METHODS, EpochSchedule, TrainRecipe, WeakBatch, list_methods
+from vadkit.methods import METHODS, EpochSchedule, TrainRecipe, WeakBatch
 from vadkit.methods.hlnet import HLNet
 from vadkit.train import ArrayFeatureSet, ArrayVideo, BatchSampler, TrainConfig, read_info, train
 from vadkit.train.config import RECIPES
@@ -71,7 +71,7 @@ def test_each_method_declares_its_reference_recipe() -> None:
         "rtfm": TrainRecipe("balanced_videos"),  # two DataLoaders of 32 videos, [0.001] * 15000
         "urdmu": TrainRecipe("balanced_crop_rows"),  # two DataLoaders of 64 crop rows, [0.0001] * 3000
     }
-    assert {name: METHODS.get(name).train_recipe for name in list_methods()} == expected
+    assert {name: METHODS.get(name).train_recipe for name in trained_methods()} == expected
 
 
 def test_epoch_schedule_factors_by_hand() -> None:

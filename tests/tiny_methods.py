@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vadkit.methods import METHODS, list_methods
+
 TINY_SIZES: dict[str, dict[str, Any]] = {
     "mil": {},
     "rtfm": {"branch_channels": 4},
@@ -19,3 +21,8 @@ TINY_SIZES: dict[str, dict[str, Any]] = {
     },
     "hlnet": {},
 }
+
+
+def trained_methods() -> list[str]:
+    """The registered methods that train (training-free ones, like ``clip-zeroshot``, are tested apart)."""
+    return [name for name in list_methods() if METHODS.get(name).trainable]

@@ -1,6 +1,6 @@
 """``vadkit train``: train a weakly-supervised method over seeds on the synthetic benchmark or a public
 feature release, select on a validation split carved from the training videos (or, on request, on the test
-set), and report test metrics as mean ± std."""
+set), and report test metrics as mean ± std. A training-free method (``clip-zeroshot``) is scored as built."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def _path(value: Path | None) -> str | None:
 
 
 def train(
-    method: Annotated[str, typer.Argument(help="Registered method: mil, rtfm, urdmu, hlnet.")],
+    method: Annotated[
+        str, typer.Argument(help="Registered method, e.g. mil, rtfm, urdmu, hlnet, clip-zeroshot.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="The run folder (finished seeds in it are reused).")],
     dataset: Annotated[str, typer.Option("--dataset", help=f"One of: {', '.join(DATASETS)}.")] = "synthetic",
     data: Annotated[
@@ -93,7 +95,10 @@ def train(
     ] = None,
     settings: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Method config KEY=VALUE (repeatable; YAML values), e.g. dropout=0.6."),
+        typer.Option(
+            "--set",
+            help="Method config KEY=VALUE (repeatable; YAML values), e.g. dropout=0.6, clip_model=PATH.",
+        ),
     ] = None,
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2.")] = "0",
     steps: Annotated[int, typer.Option("--steps", help="Optimiser steps per seed.")] = 1000,

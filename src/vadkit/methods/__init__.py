@@ -2,10 +2,11 @@
 
 >>> from vadkit.methods import create_method, list_methods
 >>> list_methods()
-['hlnet', 'mil', 'rtfm', 'urdmu']
+['clip-zeroshot', 'hlnet', 'mil', 'rtfm', 'urdmu']
 """
 
-from vadkit.methods import hlnet as _hlnet  # noqa: F401  (each import registers its method)
+from vadkit.methods import clip_zeroshot as _clip_zeroshot  # noqa: F401  (each import registers its method)
+from vadkit.methods import hlnet as _hlnet  # noqa: F401
 from vadkit.methods import mil as _mil  # noqa: F401
 from vadkit.methods import rtfm as _rtfm  # noqa: F401
 from vadkit.methods import urdmu as _urdmu  # noqa: F401

@@ -153,6 +153,14 @@ class WeakHead(nn.Module, ABC):
     train_recipe: ClassVar[TrainRecipe] = BALANCED_RECIPE
     """The reference script's batch composition and learning-rate schedule, which the trainer follows by
     default (``TrainConfig(recipe="reference")``)."""
+    class_aware: ClassVar[bool] = False
+    """Whether the head scores classes: its constructor takes ``classes`` (the class names, index 0 =
+    normal), it has ``class_scores(features, lengths) -> (B, T, len(classes))`` (class 0 = normal) and its
+    :meth:`loss` reads :attr:`WeakBatch.classes`. The experiment runner passes the dataset's class list,
+    fills the batches' classes and evaluates the class scores (``map@iou``)."""
+    trainable: ClassVar[bool] = True
+    """``False`` for a training-free head (no parameters to fit): the experiment runner scores it without
+    training, and :meth:`loss` and :meth:`reference_optimizer` are not used."""
 
     @property
     def uses_audio(self) -> bool:

@@ -25,13 +25,14 @@ from vadkit.train.batches import (
 )
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import load_checkpoint, read_info
+from vadkit.train.classes import MAP_METRIC_NAMES, ClassList, video_class_indices
 from vadkit.train.config import TrainConfig
 from vadkit.train.datasets import DatasetSpec, ExperimentData, infer_layout
 from vadkit.train.experiment import ExperimentConfig, ExperimentResult, SeedResult, run_experiment
 from vadkit.train.normalization import StandardizedFeatureSet, Standardizer, fit_standardizer
 from vadkit.train.results import aggregate_metrics, mean_std, write_results_csv
 from vadkit.train.run_eval import RunEvaluation, evaluate_run
-from vadkit.train.scoring import evaluating, score_feature_set, score_video
+from vadkit.train.scoring import class_score_feature_set, evaluating, score_feature_set, score_video
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion, selection_value
 from vadkit.train.sequences import (
     PreparedSequence,
@@ -41,14 +42,16 @@ from vadkit.train.sequences import (
 )
 from vadkit.train.source import FeatureSetLike, FeatureVideoLike
 from vadkit.train.splits import carve_validation, limit_abnormal
-from vadkit.train.trainer import EvalRecord, TrainResult, build_optimizer, train
+from vadkit.train.trainer import EvalRecord, TrainResult, build_optimizer, train, training_free_checkpoint
 
 __all__ = [
+    "MAP_METRIC_NAMES",
     "SELECTION_CRITERIA",
     "ArrayFeatureSet",
     "ArrayVideo",
     "BalancedSampler",
     "BatchSampler",
+    "ClassList",
     "CropRowSampler",
     "DatasetSpec",
     "EvalRecord",
@@ -71,6 +74,7 @@ __all__ = [
     "build_optimizer",
     "carve_validation",
     "class_batch_indices",
+    "class_score_feature_set",
     "collate",
     "evaluate_run",
     "evaluating",
@@ -88,6 +92,8 @@ __all__ = [
     "selection_value",
     "shuffled_batch_indices",
     "train",
+    "training_free_checkpoint",
     "training_sequence",
+    "video_class_indices",
     "write_results_csv",
 ]

@@ -48,13 +48,18 @@ row is valid). Crop rows give ``(N, L, D)`` with each row's video label, length 
 give ``(2B, C, L, D)``, or for methods whose reference trains every crop as its own bag
 (:attr:`~vadkit.methods.base.WeakHead.crops_as_bags`) ``(2B * C, L, D)``: each video's crops in a row, with
 the video's label, length and audio repeated.
+
+**Classes.** For class-aware methods (:attr:`~vadkit.methods.base.WeakHead.class_aware`) the sampler is given
+each training video's class index (into the method's class list, 0 = normal) and every batch carries them in
+``classes``, one per bag like ``labels`` (a crop row or a flattened crop has its video's class); without class
+indices ``classes`` is ``None``.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -112,16 +117,23 @@ def balanced_steps_per_epoch(class_counts: Sequence[int], batch_size: int) -> in
 
 
 def collate(
-    sequences: Sequence[PreparedSequence], labels: Sequence[int], *, crops_as_bags: bool
+    sequences: Sequence[PreparedSequence],
+    labels: Sequence[int],
+    *,
+    crops_as_bags: bool,
+    classes: Sequence[int] | None = None,
 ) -> WeakBatch:
-    """Stack training sequences into a :class:`~vadkit.methods.base.WeakBatch` (layout: module docstring).
+    """Stack training sequences into a :class:`~vadkit.methods.base.WeakBatch` (layout: module docstring);
+    ``classes`` are the sequences' class indices (class-aware methods), else ``None``.
 
     Raises:
-        ValidationError: no sequences, a label count that differs, videos with different crop counts or
-            feature sizes, or audio for some videos only.
+        ValidationError: no sequences, a label (or class) count that differs, videos with different crop
+            counts or feature sizes, or audio for some videos only.
     """
     if not sequences or len(sequences) != len(labels):
         raise ValidationError(f"collate: {len(sequences)} sequences for {len(labels)} labels")
+    if classes is not None and len(classes) != len(sequences):
+        raise ValidationError(f"collate: {len(sequences)} sequences for {len(classes)} classes")
     shapes = {(s.features.shape[0], s.features.shape[2]) for s in sequences}
     if len(shapes) > 1:
         listed = ", ".join(f"{s.name} {s.features.shape[0]}x{s.features.shape[2]}" for s in sequences[:6])
@@ -135,16 +147,19 @@ def collate(
     label_array = np.asarray(labels, dtype=np.float32)
     sounds = [_pad(s.audio, steps, axis=0) for s in sequences if s.audio is not None]
     audio = np.stack(sounds) if sounds else None
+    class_array = None if classes is None else np.asarray(classes, dtype=np.int64)
     if crops_as_bags:
         crops = features.shape[1]
         features = features.reshape(-1, steps, features.shape[-1])
         lengths, label_array = np.repeat(lengths, crops), np.repeat(label_array, crops)
         audio = None if audio is None else np.repeat(audio, crops, axis=0)
+        class_array = None if class_array is None else np.repeat(class_array, crops)
     return WeakBatch(
         features=torch.from_numpy(features),
         labels=torch.from_numpy(label_array),
         lengths=None if bool((lengths == steps).all()) else torch.from_numpy(lengths),
         audio=None if audio is None else torch.from_numpy(audio),
+        classes=None if class_array is None else torch.from_numpy(class_array),
     )
 
 
@@ -165,9 +180,11 @@ class BatchSampler(ABC):
         seed: the draws' seed.
         audio: load audio features too (:attr:`~vadkit.methods.base.WeakHead.uses_audio`).
         cache: keeps prepared sequences between steps (a fresh 1 GiB cache when ``None``).
+        class_indices: ``{video: class index}`` for every video (class-aware methods; module docstring), or
+            ``None``: batches without classes.
 
     Raises:
-        ValidationError: ``batch_size < 1``, or a class without videos.
+        ValidationError: ``batch_size < 1``, a class without videos, or videos without a class index.
     """
 
     crops_as_bags: bool
@@ -182,6 +199,7 @@ class BatchSampler(ABC):
         seed: int,
         audio: bool = False,
         cache: LRUCache | None = None,
+        class_indices: Mapping[str, int] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValidationError(
@@ -204,6 +222,14 @@ class BatchSampler(ABC):
                 f"{describe(feature_set)}: training batches need normal and abnormal videos, got "
                 f"{len(self.classes[0])} normal and {len(self.classes[1])} abnormal"
             )
+        if class_indices is not None:
+            missing = sorted(set(videos) - set(class_indices))
+            if missing:
+                raise ValidationError(
+                    f"{describe(feature_set)}: no class index for {len(missing)} training video(s): "
+                    f"{', '.join(missing[:5])}"
+                )
+        self.class_indices = None if class_indices is None else dict(class_indices)
 
     @property
     @abstractmethod
@@ -229,15 +255,16 @@ class BatchSampler(ABC):
     def batch(self, step: int) -> WeakBatch:
         """The batch of 0-based ``step`` (layout: module docstring)."""
         sequences, labels = self.draw(step)
-        return collate(sequences, labels, crops_as_bags=self.crops_as_bags)
+        classes = None if self.class_indices is None else [self.class_indices[s.name] for s in sequences]
+        return collate(sequences, labels, crops_as_bags=self.crops_as_bags, classes=classes)
 
 
 class BalancedSampler(BatchSampler):
     """``"balanced_videos"``: ``B`` normal then ``B`` abnormal videos per step (module docstring).
 
     Args:
-        feature_set, spec, batch_size, seed, audio, cache: as :class:`BatchSampler`; ``batch_size`` is ``B``,
-            videos of each class per step.
+        feature_set, spec, batch_size, seed, audio, cache, class_indices: as :class:`BatchSampler`;
+            ``batch_size`` is ``B``, videos of each class per step.
         crops_as_bags: flatten crops into bags (the method's
             :attr:`~vadkit.methods.base.WeakHead.crops_as_bags`).
     """
@@ -252,8 +279,11 @@ class BalancedSampler(BatchSampler):
         crops_as_bags: bool,
         audio: bool = False,
         cache: LRUCache | None = None,
+        class_indices: Mapping[str, int] | None = None,
     ) -> None:
-        super().__init__(feature_set, spec, batch_size, seed=seed, audio=audio, cache=cache)
+        super().__init__(
+            feature_set, spec, batch_size, seed=seed, audio=audio, cache=cache, class_indices=class_indices
+        )
         self.crops_as_bags = crops_as_bags
 
     @property
@@ -283,7 +313,7 @@ class CropRowSampler(BatchSampler):
     """Crop rows, ``(video, crop)`` pairs, as independent bags (module docstring).
 
     Args:
-        feature_set, spec, batch_size, seed, audio, cache: as :class:`BatchSampler`.
+        feature_set, spec, batch_size, seed, audio, cache, class_indices: as :class:`BatchSampler`.
         balanced: ``True``: ``"balanced_crop_rows"``, ``B`` normal then ``B`` abnormal rows per step;
             ``False``: ``"shuffled_crop_rows"``, ``2B`` rows of both classes per step.
 
@@ -303,8 +333,11 @@ class CropRowSampler(BatchSampler):
         seed: int,
         audio: bool = False,
         cache: LRUCache | None = None,
+        class_indices: Mapping[str, int] | None = None,
     ) -> None:
-        super().__init__(feature_set, spec, batch_size, seed=seed, audio=audio, cache=cache)
+        super().__init__(
+            feature_set, spec, batch_size, seed=seed, audio=audio, cache=cache, class_indices=class_indices
+        )
         self.balanced = balanced
         self._first = min(self._videos)
         self.crops = int(self.sequence(self._first).features.shape[0])
@@ -365,11 +398,20 @@ def make_sampler(
     crops_as_bags: bool,
     audio: bool = False,
     cache: LRUCache | None = None,
+    class_indices: Mapping[str, int] | None = None,
 ) -> BatchSampler:
-    """The sampler of composition ``batching`` (``crops_as_bags`` applies to ``"balanced_videos"`` only)."""
+    """The sampler of composition ``batching`` (``crops_as_bags`` applies to ``"balanced_videos"`` only;
+    ``class_indices``: see :class:`BatchSampler`)."""
     if batching == "balanced_videos":
         return BalancedSampler(
-            feature_set, spec, batch_size, seed=seed, crops_as_bags=crops_as_bags, audio=audio, cache=cache
+            feature_set,
+            spec,
+            batch_size,
+            seed=seed,
+            crops_as_bags=crops_as_bags,
+            audio=audio,
+            cache=cache,
+            class_indices=class_indices,
         )
     return CropRowSampler(
         feature_set,
@@ -379,4 +421,5 @@ def make_sampler(
         seed=seed,
         audio=audio,
         cache=cache,
+        class_indices=class_indices,
     )

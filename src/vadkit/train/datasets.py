@@ -25,7 +25,9 @@ Sultani's C3D release is not a layout here: its 32 segments per video cannot be 
 snippet rule the protocols use.
 
 Labels come from the names (UCF-Crime ``Normal``, XD-Violence ``_label_A``) and, for ShanghaiTech, from the
-masks of ``gt`` (a video is abnormal iff it has a mask with a 1). ``check_counts`` compares the lists with
+masks of ``gt`` (a video is abnormal iff it has a mask with a 1). Classes, for class-aware methods: each
+video's class name as its layout gives it, and the dataset's class list (:meth:`DatasetSpec.class_list`,
+:mod:`vadkit.train.classes`). ``check_counts`` compares the lists with
 the public split sizes (turn it off for subsets).
 
 **Ground truth** is :func:`~vadkit.data.build_ground_truth` of the dataset from ``gt`` with the options, in
@@ -56,9 +58,13 @@ from vadkit.data import (
     synthetic_feature_set,
 )
 from vadkit.data.feature_sets.list_rows import crop_index, read_video_rows
+from vadkit.data.synthetic import METADATA, read_metadata
+from vadkit.data.ucf_crime import UCF_CLASSES
+from vadkit.data.xd_violence import XD_CLASS_NAMES
 from vadkit.errors import AnnotationError, ValidationError
 from vadkit.eval import Protocol
 from vadkit.eval.score_dir import SNIPPET_COUNTS_FROM_SCORES
+from vadkit.train.classes import ClassList
 from vadkit.types import GroundTruth
 
 
@@ -252,6 +258,26 @@ class DatasetSpec:
             )
         layout = self.resolved_layout()
         return self._read(layout, "train"), self._read(layout, "test")
+
+    def class_list(self) -> ClassList | None:
+        """The dataset's classes, normal first (:mod:`vadkit.train.classes`): the synthetic benchmark's
+        ``metadata.json`` ``classes``, :data:`~vadkit.data.UCF_CLASSES`, XD-Violence's codes named by
+        :data:`~vadkit.data.XD_CLASS_NAMES`; ``None`` for ShanghaiTech (no classes).
+
+        Raises:
+            AnnotationError: a synthetic ``metadata.json`` without a valid ``classes`` list.
+        """
+        if self.dataset == "synthetic":
+            assert self.data_root is not None
+            classes = read_metadata(self.data_root).get("classes")
+            if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+                raise AnnotationError(Path(self.data_root) / METADATA, "expected a 'classes' list of names")
+            return ClassList(tuple(classes), tuple(classes))
+        if self.kind.benchmark == "ucf_crime":
+            return ClassList(UCF_CLASSES, UCF_CLASSES)
+        if self.kind.benchmark == "xd_violence":
+            return ClassList(tuple(XD_CLASS_NAMES), tuple(XD_CLASS_NAMES.values()))
+        return None
 
     def ground_truth(self, protocol: Protocol, snippet_counts: Mapping[str, int]) -> dict[str, GroundTruth]:
         """The test ground truth under ``protocol`` (module docstring for the options).

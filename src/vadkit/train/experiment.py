@@ -19,6 +19,20 @@ seed ``s`` of the configuration, :func:`run_experiment`
    ``run_dir/seed-<s>/scores-{last,selected}/<video>.npy`` and evaluates them under the protocol against the
    dataset's test ground truth (:meth:`~vadkit.train.datasets.DatasetSpec.ground_truth`).
 
+**Class-aware methods** (:attr:`~vadkit.methods.base.WeakHead.class_aware`) get ``classes``, the dataset's
+class names (:meth:`~vadkit.train.datasets.DatasetSpec.class_list`; ``method_config`` may override them
+with a list of the same length, which renames the classes in order), their batches carry each training
+video's class, and each checkpoint's class scores are also written, as
+``run_dir/seed-<s>/class-scores-{last,selected}/<video>.npy`` ``(T, C)``, and evaluated by ``map@iou``
+(:data:`~vadkit.train.classes.MAP_METRIC_NAMES`, :mod:`vadkit.train.classes`), which joins the protocol's
+metrics everywhere results are written.
+
+**Training-free methods** (:attr:`~vadkit.methods.base.WeakHead.trainable` ``False``, e.g.
+``clip-zeroshot``) skip steps 1-3 but the label budget and feature standardisation: no validation split,
+no training; the model as built is the one checkpoint (step 0,
+:func:`~vadkit.train.trainer.training_free_checkpoint`), scored as both ``last`` and ``selected``, and
+``metrics.json`` records "no training, no selection". ``select_on_test`` is refused for them.
+
 It then writes ``run_dir/config.json`` (the resolved configuration), ``run_dir/metrics.json`` (every
 seed's reports, the aggregate mean and std per checkpoint kind, the selection record) and
 ``run_dir/results.csv`` (:mod:`vadkit.train.results`, which also defines the std used).
@@ -45,6 +59,15 @@ from vadkit.errors import ValidationError
 from vadkit.eval import Protocol, evaluate, get_protocol
 from vadkit.methods import METHODS, WeakHead
 from vadkit.train.checkpoint import load_checkpoint
+from vadkit.train.classes import (
+    MAP_METRIC_NAMES,
+    ClassColumns,
+    ClassList,
+    class_columns,
+    video_class_indices,
+    with_class_detection,
+    write_class_scores,
+)
 from vadkit.train.config import RecipeChoice, TrainConfig, reject_unknown_fields
 from vadkit.train.datasets import DatasetSpec, ExperimentData
 from vadkit.train.normalization import (
@@ -55,11 +78,11 @@ from vadkit.train.normalization import (
     fitted_standardizer,
 )
 from vadkit.train.results import STD_KIND, aggregate_metrics, write_results_csv
-from vadkit.train.scoring import score_feature_set
+from vadkit.train.scoring import class_score_feature_set, score_feature_set
 from vadkit.train.selection import SELECTION_CRITERIA, SelectionCriterion
 from vadkit.train.source import FeatureSetLike
 from vadkit.train.splits import carve_validation, limit_abnormal
-from vadkit.train.trainer import TrainResult, train
+from vadkit.train.trainer import TrainResult, train, training_free_checkpoint
 from vadkit.types import EvalReport, GroundTruth, save_npy, write_json
 
 CHECKPOINT_KINDS: tuple[str, ...] = ("last", "selected")
@@ -82,7 +105,8 @@ class ExperimentConfig:
             output.
         method_config: keyword arguments of the method (JSON values); ``feature_dim`` defaults to the
             feature size of the data and, for methods taking audio (``audio_dim``), ``audio_dim`` to the
-            audio feature size (0, visual only, when the data has no audio).
+            audio feature size (0, visual only, when the data has no audio); for class-aware methods
+            ``classes`` defaults to the dataset's class names (:func:`method_defaults`).
         seeds: one training run per seed; each seeds the label budget, the validation split and the run.
         val_fraction: share of each label's training videos held out for validation, in ``(0, 1)``; unused
             with ``select_on_test``.
@@ -166,6 +190,11 @@ class ExperimentConfig:
             raise ValidationError(
                 f"ExperimentConfig: select_on_test must be a bool, got {self.select_on_test!r}"
             )
+        if self.select_on_test and not METHODS.get(self.method).trainable:
+            raise ValidationError(
+                f"ExperimentConfig: {self.method} is training-free: nothing is selected, so select_on_test "
+                "does not apply"
+            )
         if self.feature_norm not in FEATURE_NORMS:
             raise ValidationError(
                 f"ExperimentConfig: feature_norm must be one of {', '.join(FEATURE_NORMS)}, got "
@@ -228,14 +257,39 @@ class ExperimentConfig:
         return cls(**values)
 
 
-def method_defaults(method: str, train_set: FeatureSet) -> dict[str, int]:
-    """Method options implied by the data: ``feature_dim`` (D of the training features) and, when the method
-    takes an ``audio_dim``, the audio feature size of the first training video (0 without audio)."""
-    defaults = {"feature_dim": train_set.dim}
-    if "audio_dim" in inspect.signature(METHODS.get(method)).parameters:
+def method_defaults(method: str, train_set: FeatureSet, classes: ClassList | None = None) -> dict[str, Any]:
+    """Method options implied by the data, for the options the method takes: ``feature_dim`` (D of the
+    training features; also for a method taking ``**kwargs``); ``audio_dim``, the audio feature size of the
+    first training video (0 without audio); ``classes``, the names of the dataset's ``classes`` (class-aware
+    methods; none when ``None``)."""
+    head = METHODS.get(method)
+    parameters = inspect.signature(head).parameters
+    keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    defaults: dict[str, Any] = {}
+    if "feature_dim" in parameters or keywords:
+        defaults["feature_dim"] = train_set.dim
+    if "audio_dim" in parameters:
         audio = train_set.load_audio(train_set.videos[0]) if train_set.has_audio else None
         defaults["audio_dim"] = 0 if audio is None else int(audio.shape[-1])
+    if head.class_aware and classes is not None:
+        defaults["classes"] = list(classes.names)
     return defaults
+
+
+def metric_names(config: ExperimentConfig) -> tuple[str, ...]:
+    """The metrics an experiment reports: the protocol's, then ``map@iou`` for class-aware methods."""
+    names = config.evaluation_protocol().metric_names
+    return (*names, *MAP_METRIC_NAMES) if METHODS.get(config.method).class_aware else names
+
+
+def run_class_columns(config: ExperimentConfig) -> ClassColumns | None:
+    """What the class-score columns of a resolved configuration's runs are (``None``: the method is not
+    class-aware; :func:`~vadkit.train.classes.class_columns`)."""
+    if not METHODS.get(config.method).class_aware:
+        return None
+    return class_columns(
+        list(config.method_config.get("classes", [])), config.dataset_spec().class_list(), config.dataset
+    )
 
 
 @dataclass(frozen=True)
@@ -244,10 +298,12 @@ class SeedResult:
 
     Attributes:
         seed: the seed.
-        train: the training run (checkpoints, selected step, history).
+        train: the training run (checkpoints, selected step, history; a training-free method's step 0).
         reports: ``{"last": report, "selected": report}`` on the test split.
         score_dirs: ``{"last": folder, "selected": folder}`` of the ``<video>.npy`` snippet scores.
         feature_norm: the saved standardisation statistics (``feature_norm="standardize"``), else ``None``.
+        class_score_dirs: ``{"last": folder, "selected": folder}`` of the ``<video>.npy`` class scores
+            (class-aware methods), else empty.
     """
 
     seed: int
@@ -255,6 +311,7 @@ class SeedResult:
     reports: Mapping[str, EvalReport]
     score_dirs: Mapping[str, Path]
     feature_norm: Path | None = None
+    class_score_dirs: Mapping[str, Path] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -265,7 +322,7 @@ class ExperimentResult:
         config: the resolved configuration (protocol, layout and data-implied method options filled in).
         run_dir: the experiment folder.
         seeds: every seed's result, in configuration order.
-        metric_names: the protocol's metric names, in report order.
+        metric_names: the metric names (:func:`metric_names`), in report order.
         aggregate: ``{kind: {metric: {"mean": m, "std": s}}}`` over seeds (std: :mod:`vadkit.train.results`).
         metrics_path, results_path, config_path: the files written.
     """
@@ -295,6 +352,18 @@ def _json_number(value: float) -> float | None:
 def selection_record(config: ExperimentConfig, selected_steps: Mapping[int, int]) -> dict[str, Any]:
     """The ``selection`` entry of ``metrics.json``: what the selected checkpoints were selected on."""
     steps = {str(seed): step for seed, step in selected_steps.items()}
+    if not METHODS.get(config.method).trainable:
+        return {
+            "criterion": "none (training-free)",
+            "on": "none",
+            "validation": None,
+            "test_set_used_for_selection": False,
+            "note": (
+                f"{config.method} is training-free: no training, no selection; the last and the selected "
+                "checkpoints are the same model (step 0)"
+            ),
+            "selected_steps": steps,
+        }
     if config.select_on_test:
         headline = config.evaluation_protocol().headline_name
         return {
@@ -325,6 +394,8 @@ def marked_report(report: EvalReport, kind: str, config: ExperimentConfig) -> Ev
     """``report`` of checkpoint ``kind`` with its settings saying how that checkpoint was chosen."""
     on_test = kind == "selected" and config.select_on_test
     chosen = "last step" if kind == "last" else ("test" if on_test else "validation")
+    if not METHODS.get(config.method).trainable:
+        chosen = "no training, no selection (training-free)"
     settings = {**report.settings, "checkpoint": kind, "checkpoint_chosen_by": chosen}
     settings["test_set_used_for_selection"] = on_test
     return dataclasses.replace(report, settings=settings)
@@ -353,7 +424,7 @@ def results_record(
         "method": config.method,
         "dataset": config.dataset,
         "protocol": protocol.name,
-        "metric_names": list(protocol.metric_names),
+        "metric_names": list(metric_names(config)),
         "headline_metric": protocol.headline_name,
         "seeds": list(reports),
         "selection": dict(selection),
@@ -383,20 +454,34 @@ def _test_metric(
     )
 
 
-def _run_seed(
-    config: ExperimentConfig, seed: int, data: ExperimentData, run_dir: Path, progress: bool
-) -> SeedResult:
-    """Steps 1-4 of the module docstring for one seed."""
+def seed_splits(
+    config: ExperimentConfig, seed: int, train_set: FeatureSetLike
+) -> tuple[FeatureSetLike, FeatureSetLike | None]:
+    """Step 1 of the module docstring: the fitted videos and the validation split of ``seed`` (``None`` with
+    ``select_on_test`` and for training-free methods), before any standardisation. The same configuration,
+    seed and training set always give the same splits, so a finished run's validation videos can be found
+    again (e.g. to calibrate an alarm threshold on its normal ones)."""
     budgeted: FeatureSetLike = (
-        data.train
+        train_set
         if config.abnormal_videos is None
-        else limit_abnormal(data.train, config.abnormal_videos, seed=seed)
+        else limit_abnormal(train_set, config.abnormal_videos, seed=seed)
     )
-    fit, validation = (
-        (budgeted, None)
-        if config.select_on_test
-        else carve_validation(budgeted, config.val_fraction, seed=seed)
-    )
+    if config.select_on_test or not METHODS.get(config.method).trainable:
+        return budgeted, None
+    return carve_validation(budgeted, config.val_fraction, seed=seed)
+
+
+def _run_seed(
+    config: ExperimentConfig,
+    seed: int,
+    data: ExperimentData,
+    run_dir: Path,
+    progress: bool,
+    class_indices: Mapping[str, int] | None,
+    columns: ClassColumns | None,
+) -> SeedResult:
+    """Steps 1-4 of the module docstring for one seed (training-free and class-aware methods as it says)."""
+    fit, validation = seed_splits(config, seed, data.train)
     test: FeatureSetLike = data.test
     seed_dir = run_dir / f"seed-{seed}"
     norm_path = None
@@ -411,16 +496,67 @@ def _run_seed(
         if config.select_on_test
         else None
     )
-    result = train(
-        config.train_config(seed), fit, validation, run_dir=seed_dir, test_fn=test_fn, progress=progress
-    )
+    if METHODS.get(config.method).trainable:
+        result = train(
+            config.train_config(seed),
+            fit,
+            validation,
+            run_dir=seed_dir,
+            test_fn=test_fn,
+            progress=progress,
+            class_indices=class_indices,
+        )
+    else:
+        result = training_free_checkpoint(config.train_config(seed), seed_dir)
     checkpoints = {"last": result.last_checkpoint, "selected": result.selected_checkpoint}
-    reports, score_dirs = {}, {}
+    reports, score_dirs, class_dirs = {}, {}, {}
     for kind in CHECKPOINT_KINDS:
-        scores = score_feature_set(load_checkpoint(checkpoints[kind]), test)
+        model = load_checkpoint(checkpoints[kind])
+        scores = score_feature_set(model, test)
         score_dirs[kind] = _write_scores(seed_dir / f"scores-{kind}", scores)
-        reports[kind] = marked_report(evaluate(data.protocol, data.test_ground_truth, scores), kind, config)
-    return SeedResult(seed, result, reports, score_dirs, norm_path)
+        report = marked_report(evaluate(data.protocol, data.test_ground_truth, scores), kind, config)
+        if columns is not None:
+            class_scores = class_score_feature_set(model, test)
+            class_dirs[kind] = write_class_scores(seed_dir / f"class-scores-{kind}", class_scores)
+            report = with_class_detection(
+                report, class_scores, data.test_ground_truth, columns, data.protocol.snippet_length
+            )
+        reports[kind] = report
+    return SeedResult(seed, result, reports, score_dirs, norm_path, class_dirs)
+
+
+def _resolved_config(
+    config: ExperimentConfig, data: ExperimentData, classes: ClassList | None
+) -> ExperimentConfig:
+    """``config`` with the data-implied method options and the layout read filled in.
+
+    Raises:
+        ValidationError: a class-aware method without classes (none given, none in the dataset), or a
+            trainable one on a dataset without classes or given a class list of another length.
+    """
+    head = METHODS.get(config.method)
+    defaults = method_defaults(config.method, data.train, classes)
+    resolved = dataclasses.replace(
+        config,
+        method_config=dict(config.train_config(config.seeds[0], defaults).method_config),
+        layout=data.layout,
+    )
+    if head.class_aware:
+        given = resolved.method_config.get("classes")
+        if classes is None and given is None:
+            raise ValidationError(
+                f"{config.method} is class-aware and dataset {config.dataset} has no classes: give them as "
+                "method_config classes (normal first)"
+            )
+        if head.trainable and (
+            classes is None or not isinstance(given, list) or len(given) != len(classes.names)
+        ):
+            known = "none" if classes is None else ", ".join(classes.names)
+            raise ValidationError(
+                f"{config.method} trains on each video's class: classes must name the classes of "
+                f"{config.dataset} in order ({known}), got {given!r}"
+            )
+    return resolved
 
 
 def run_experiment(
@@ -445,18 +581,24 @@ def run_experiment(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     protocol = config.evaluation_protocol()
-    data = config.dataset_spec().load(protocol)
-    defaults = method_defaults(config.method, data.train)
-    resolved = dataclasses.replace(
-        config,
-        method_config=dict(config.train_config(config.seeds[0], defaults).method_config),
-        layout=data.layout,
+    spec = config.dataset_spec()
+    data = spec.load(protocol)
+    head = METHODS.get(config.method)
+    classes = spec.class_list() if head.class_aware else None
+    resolved = _resolved_config(config, data, classes)
+    class_indices = (
+        video_class_indices(data.train, classes)
+        if head.class_aware and head.trainable and classes is not None
+        else None
     )
     config_path = run_dir / "config.json"
     write_json(config_path, resolved.to_dict())
 
-    seeds = [_run_seed(resolved, seed, data, run_dir, progress) for seed in resolved.seeds]
-    names = protocol.metric_names
+    columns = run_class_columns(resolved)
+    seeds = [
+        _run_seed(resolved, seed, data, run_dir, progress, class_indices, columns) for seed in resolved.seeds
+    ]
+    names = metric_names(resolved)
     aggregate = aggregate_reports([s.reports for s in seeds], names)
     record = results_record(
         resolved,
@@ -469,7 +611,7 @@ def run_experiment(
             {
                 "selected_step": s.train.selected_step,
                 "selected_value": s.train.selected_value,
-                "last_step": resolved.steps,
+                "last_step": resolved.steps if head.trainable else 0,
                 "checkpoints": {
                     "last": str(s.train.last_checkpoint),
                     "selected": str(s.train.selected_checkpoint),

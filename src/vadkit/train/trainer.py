@@ -34,6 +34,13 @@ continues from its step; on CPU the continued run ends bit-identical to an unint
 **Honest selection.** Selection uses the validation split (video-level labels, unless the ``"frame"``
 criterion is chosen explicitly). Selecting on the test set needs ``config.select_on_test=True`` *and* a
 ``test_fn``; it is written into every checkpoint record (``selection.on = "test"``).
+
+**Classes.** A class-aware method (:attr:`~vadkit.methods.base.WeakHead.class_aware`) needs the class index
+of every training video (``class_indices``), which its batches carry (:mod:`vadkit.train.batches`).
+
+**Training-free methods** (:attr:`~vadkit.methods.base.WeakHead.trainable` ``False``) are not trained:
+:func:`training_free_checkpoint` writes the model as built, as the one checkpoint of step 0 that is both the
+last and the "selected" one (``selection.on = "none"``: nothing was selected).
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ import torch
 
 from vadkit import __version__
 from vadkit.errors import ValidationError
-from vadkit.methods import WeakBatch, WeakHead, create_method, read_state_dict
+from vadkit.methods import METHODS, WeakBatch, WeakHead, create_method, read_state_dict
 from vadkit.train.batches import make_sampler
 from vadkit.train.cache import LRUCache
 from vadkit.train.checkpoint import (
@@ -76,7 +83,8 @@ from vadkit.train.selection import selection_value
 from vadkit.train.source import FeatureSetLike, describe
 from vadkit.types import GroundTruth
 
-SelectedOn = Literal["validation", "test"]
+SelectedOn = Literal["validation", "test", "none"]
+"""What chose the selected checkpoint; ``"none"`` for a training-free method (nothing to choose from)."""
 TestFunction = Callable[[WeakHead], float]
 """Scores a model (in eval mode, without gradients) on the test set: the metric to maximise."""
 
@@ -125,7 +133,8 @@ class TrainResult:
         last_checkpoint: checkpoint directory of the last step.
         selected_checkpoint: checkpoint directory of the selected step.
         selected_step: the step selected.
-        selected_on: ``"validation"``, or ``"test"`` when ``select_on_test`` was used.
+        selected_on: ``"validation"``, ``"test"`` when ``select_on_test`` was used, ``"none"`` for a
+            training-free method.
         selected_value: the selection value at that step (``None`` if undefined).
         history: every evaluation, in step order.
         resumed_from_step: the step this call resumed from (``None``: a fresh run).
@@ -212,16 +221,21 @@ def build_optimizer(model: WeakHead, config: TrainConfig) -> torch.optim.Optimiz
     return optimizer
 
 
-def _data_record(feature_set: FeatureSetLike | None) -> dict[str, Any] | None:
+def _data_record(
+    feature_set: FeatureSetLike | None, class_indices: Mapping[str, int] | None = None
+) -> dict[str, Any] | None:
     if feature_set is None:
         return None
     videos = list(feature_set)
-    return {
+    record: dict[str, Any] = {
         "name": describe(feature_set),
         "videos": sorted(v.name for v in videos),
         "normal": sum(v.label == 0 for v in videos),
         "abnormal": sum(v.label == 1 for v in videos),
     }
+    if class_indices is not None:
+        record["classes"] = {v.name: class_indices[v.name] for v in videos if v.name in class_indices}
+    return record
 
 
 def _check_inputs(
@@ -230,7 +244,17 @@ def _check_inputs(
     val_set: FeatureSetLike | None,
     test_fn: TestFunction | None,
     val_ground_truth: Mapping[str, GroundTruth] | None,
+    class_indices: Mapping[str, int] | None,
 ) -> None:
+    head = METHODS.get(config.method)
+    if not head.trainable:
+        raise ValidationError(
+            f"train: {config.method} is training-free; use training_free_checkpoint (run_experiment does)"
+        )
+    if head.class_aware and class_indices is None:
+        raise ValidationError(
+            f"train: {config.method} is class-aware and needs class_indices (each training video's class)"
+        )
     if config.select_on_test and test_fn is None:
         raise ValidationError("train: select_on_test=True needs a test_fn (the test metric to select on)")
     if test_fn is not None and not config.select_on_test:
@@ -308,7 +332,11 @@ def _batch_on(batch: WeakBatch, device: torch.device) -> WeakBatch:
         return None if tensor is None else tensor.to(device)
 
     return WeakBatch(
-        batch.features.to(device), batch.labels.to(device), moved(batch.lengths), moved(batch.audio)
+        batch.features.to(device),
+        batch.labels.to(device),
+        moved(batch.lengths),
+        moved(batch.audio),
+        moved(batch.classes),
     )
 
 
@@ -325,6 +353,7 @@ class _Run:
         run_dir: Path,
         device: torch.device,
         cache_bytes: int,
+        class_indices: Mapping[str, int] | None,
     ) -> None:
         self.config = config
         self.val_set = val_set
@@ -332,7 +361,10 @@ class _Run:
         self.val_ground_truth = val_ground_truth
         self.root = run_dir / CHECKPOINTS
         self.device = device
-        self.data = {"train": _data_record(train_set), "validation": _data_record(val_set)}
+        self.data = {
+            "train": _data_record(train_set, class_indices),
+            "validation": _data_record(val_set, class_indices),
+        }
         self.model = create_method(config.method, **config.method_config).to(self.device)
         self.optimizer = build_optimizer(self.model, config)
         self.initial_lrs = [float(group["lr"]) for group in self.optimizer.param_groups]
@@ -349,6 +381,7 @@ class _Run:
             ),
             audio=self.model.uses_audio,
             cache=self.cache,
+            class_indices=class_indices,
         )
         self.val_labels = {} if val_set is None else {v.name: int(v.label) for v in val_set}
         self.state = _RunState()
@@ -482,6 +515,7 @@ def train(
     progress: bool = True,
     tensorboard: bool = False,
     cache_bytes: int = 1 << 30,
+    class_indices: Mapping[str, int] | None = None,
 ) -> TrainResult:
     """Train ``config.method`` on ``train_set``, select on ``val_set``, checkpoint into ``run_dir``.
 
@@ -497,19 +531,24 @@ def train(
         tensorboard: log scalars under ``run_dir/tensorboard`` when TensorBoard is installed (skipped
             silently otherwise).
         cache_bytes: memory for keeping loaded videos between steps (speed only; results are the same).
+        class_indices: ``{video: class index}`` (into the method's ``classes``) of the training videos, for
+            class-aware methods (:func:`vadkit.train.classes.video_class_indices`); required by them.
 
     Returns:
         The checkpoints of the last and the selected step and the evaluation history.
 
     Raises:
-        ValidationError: inconsistent arguments (see above), a run directory holding another run, a class
-            without training videos, bad features, or a non-finite training loss.
+        ValidationError: inconsistent arguments (see above), a training-free method, a class-aware method
+            without ``class_indices``, a run directory holding another run, a class without training videos,
+            bad features, or a non-finite training loss.
     """
-    _check_inputs(config, train_set, val_set, test_fn, val_ground_truth)
+    _check_inputs(config, train_set, val_set, test_fn, val_ground_truth, class_indices)
     run_dir = Path(run_dir)
     device = _resolved_device(config.device)
     with _reproducible(device, config.seed):
-        run = _Run(config, train_set, val_set, test_fn, val_ground_truth, run_dir, device, cache_bytes)
+        run = _Run(
+            config, train_set, val_set, test_fn, val_ground_truth, run_dir, device, cache_bytes, class_indices
+        )
         resumed = run.resume()
         criterion = "test" if config.select_on_test else config.selection
         with (
@@ -547,3 +586,32 @@ def train(
         history=tuple(run.state.history),
         resumed_from_step=resumed,
     )
+
+
+def training_free_checkpoint(config: TrainConfig, run_dir: str | Path) -> TrainResult:
+    """The checkpoint of a training-free method: the model as built (seeded by ``config.seed``), written as
+    step 0 under ``run_dir/checkpoints`` and returned as both the last and the selected checkpoint, with no
+    history and nothing selected (``selected_on="none"``). An earlier one is replaced.
+
+    Raises:
+        ValidationError: a trainable method (use :func:`train`).
+    """
+    if METHODS.get(config.method).trainable:
+        raise ValidationError(f"training_free_checkpoint: {config.method} is trained; use train")
+    run_dir = Path(run_dir)
+    device = _resolved_device(config.device)
+    with _reproducible(device, config.seed):
+        model = create_method(config.method, **config.method_config)
+    path = run_dir / CHECKPOINTS / checkpoint_name(RESUMABLE_PREFIX, 0)
+    record = {
+        "kind": "training-free",
+        "method": config.method,
+        "method_config": dict(config.method_config),
+        "step": 0,
+        "train_config": config.to_dict(),
+        "selection": {"on": "none", "criterion": None, "step": 0, "value": None},
+        "history": [],
+        "versions": {"vadkit": __version__, "torch": torch.__version__, "numpy": np.__version__},
+    }
+    write_checkpoint(path, model, record)
+    return TrainResult(run_dir, path, path, 0, "none", None, ())
