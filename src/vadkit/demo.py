@@ -7,9 +7,14 @@
 3. **Training.** The default weakly-supervised method (:data:`DEMO_METHOD`) on the training split with
    video-level labels only, features standardised on the fitting videos, the checkpoint selected on a
    validation split carved from the training videos (:mod:`vadkit.train.experiment`).
-4. **Evaluation** of the selected checkpoint on the test split under the ``synthetic`` protocol, and an HTML
-   report: the metrics table (last and selected checkpoints), the per-class AUCs and, per test video, the
-   score curve with the ground truth shaded.
+4. **Evaluation** of the selected checkpoint on the test split under the ``synthetic`` protocol.
+5. **Events and explanations.** ``vadkit predict`` with the selected checkpoint on the test videos: the alarm
+   threshold calibrated on the normal validation videos for a false-alarm rate of :attr:`DemoSettings.far`,
+   events with their weight-free motion evidence, key frames and a composed description
+   (:mod:`vadkit.predict`; ``predictions/``, with its own ``report.html``).
+6. **Report** (``report.html``): the metrics table (last and selected checkpoints), the per-class AUCs, the
+   detected events with their explanations, and per test video the score curve with the ground truth
+   shaded.
 
 A second run in the same folder renders the same dataset again (byte-identical; the folder must hold the
 same preset and seed), skips the finished feature files and reads the finished training run back.
@@ -23,6 +28,7 @@ from pathlib import Path
 from vadkit.data import build_ground_truth
 from vadkit.eval import auc_per_class, load_score_dir
 from vadkit.features import run_extraction
+from vadkit.predict import PredictionRun, PredictSettings, load_detector, run_prediction
 from vadkit.report import ReportTable, write_eval_report
 from vadkit.synth import generate, resolve_preset
 from vadkit.synth.progress import rendering_progress
@@ -49,6 +55,7 @@ class DemoSettings:
         batch_size: ``B`` of the trainer (:class:`~vadkit.train.config.TrainConfig`).
         eval_every: validation interval in steps.
         workers: processes for rendering and feature extraction.
+        far: the false-alarm rate (normal validation frames inside events) the alarm threshold allows.
     """
 
     preset: str = "small"
@@ -58,6 +65,7 @@ class DemoSettings:
     batch_size: int = 8
     eval_every: int = 20
     workers: int = 2
+    far: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class DemoResult:
         report: the test-split evaluation of the selected checkpoint.
         per_class: the selected checkpoint's AUC per anomaly class (:func:`vadkit.eval.auc_per_class`).
         experiment: the training run.
+        predictions: the events found in the test videos, with their explanations.
     """
 
     out_dir: Path
@@ -79,6 +88,7 @@ class DemoResult:
     report: EvalReport
     per_class: dict[str, float]
     experiment: ExperimentResult
+    predictions: PredictionRun
 
 
 def _note(settings: DemoSettings, experiment: ExperimentResult) -> str:
@@ -100,6 +110,33 @@ def _checkpoint_table(experiment: ExperimentResult) -> ReportTable:
         for kind in CHECKPOINT_KINDS
     ]
     return ReportTable("Checkpoints (test split)", ["checkpoint", *experiment.metric_names], rows)
+
+
+def _events_table(predictions: PredictionRun) -> ReportTable:
+    """Every detected event of the test videos with its explanation."""
+    rows = [
+        [
+            prediction.video,
+            f"{event.start_s:.1f}-{event.end_s:.1f} s",
+            f"{event.peak_score:.3f}",
+            str(event.evidence.get("summary", "")),
+            event.description or "",
+        ]
+        for prediction in predictions.predictions
+        for event in prediction.events
+    ]
+    threshold = predictions.threshold
+    title = (
+        f"Detected events (test split; threshold {threshold.value:.3f}, {threshold.source}; key frames and "
+        "curves in predictions/report.html)"
+    )
+    return ReportTable(title, ["video", "time", "peak", "evidence", "description"], rows)
+
+
+def _test_videos(data: Path) -> list[Path]:
+    """The test split's video files, in list order."""
+    lines = (data / "Anomaly_Test.txt").read_text(encoding="utf-8").splitlines()
+    return [data / "videos" / line.strip() for line in lines if line.strip()]
 
 
 def run_demo(
@@ -135,6 +172,14 @@ def run_demo(
     scores = load_score_dir(seed.score_dirs["selected"])
     report = seed.reports["selected"]
     per_class = auc_per_class(truth, scores, SNIPPET_LENGTH)
+    predictions = run_prediction(
+        _test_videos(data),
+        load_detector(out / "run"),
+        out / "predictions",
+        PredictSettings(target_far=settings.far),
+        ground_truth=truth,
+        progress=progress,
+    )
     class_table = ReportTable(
         "AUC per anomaly class (its frames against all normal frames)",
         ["class", "AUC"],
@@ -149,6 +194,6 @@ def run_demo(
         FPS,
         title=f"vadkit demo: {settings.method} on the synthetic benchmark",
         note=_note(settings, experiment),
-        tables=(_checkpoint_table(experiment), class_table),
+        tables=(_checkpoint_table(experiment), class_table, _events_table(predictions)),
     )
-    return DemoResult(out, report_path, experiment.metrics_path, report, per_class, experiment)
+    return DemoResult(out, report_path, experiment.metrics_path, report, per_class, experiment, predictions)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from vadkit.cli import bench_cmd, demo_cmd, eval_cmd, extract_cmd, info_cmd, synth_cmd, train_cmd
+from vadkit.cli import (
+    bench_cmd,
+    demo_cmd,
+    eval_cmd,
+    extract_cmd,
+    info_cmd,
+    predict_cmd,
+    synth_cmd,
+    train_cmd,
+)
 
 app = typer.Typer(
     name="vadkit",
@@ -20,6 +29,7 @@ app.command("synth")(synth_cmd.synth)
 app.command("extract")(extract_cmd.extract)
 app.command("train")(train_cmd.train)
 app.command("bench")(bench_cmd.bench)
+app.command("predict")(predict_cmd.predict)
 
 
 def main() -> None:

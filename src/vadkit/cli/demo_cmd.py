@@ -28,12 +28,13 @@ def demo(
     steps: Annotated[int, typer.Option("--steps", help="Optimiser steps.")] = DemoSettings.steps,
 ) -> None:
     """Generate the small synthetic benchmark, extract motion features, train the default method with
-    validation, evaluate on the test split, and write an HTML report."""
+    validation, evaluate on the test split, detect and explain events, and write an HTML report."""
     console = Console()
     settings = DemoSettings(preset=preset, method=method, steps=steps, workers=workers)
     console.print(
         f"[bold]vadkit demo[/bold]: synthetic benchmark (preset {settings.preset}) -> motion features -> "
-        f"{settings.method} ({settings.steps} steps, selected on validation) -> test evaluation -> report"
+        f"{settings.method} ({settings.steps} steps, selected on validation) -> test evaluation -> events "
+        "and explanations -> report"
     )
     try:
         result = run_demo(out, settings)
@@ -47,5 +48,11 @@ def demo(
     for name, value in result.per_class.items():
         classes.add_row(name, f"{value:.4f}")
     console.print(classes)
+    events = sum(len(p.events) for p in result.predictions.predictions)
+    console.print(
+        f"{events} events detected in {len(result.predictions.predictions)} test videos "
+        f"(threshold {result.predictions.threshold.value:.3f}, calibrated for a false-alarm rate of "
+        f"{settings.far}), with their explanations: {result.predictions.report_path}"
+    )
     console.print(f"metrics: {result.metrics_path}")
     console.print(f"report:  [bold]{result.report_path}[/bold]")
