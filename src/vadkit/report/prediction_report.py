@@ -143,7 +143,7 @@ def _video_section(video: ReportVideo, threshold: float) -> str:
     )
     duration = video.frame_scores.shape[0] / video.fps
     return (
-        f'<section class="video" id="{html.escape(video.video)}"><h2>{html.escape(video.video)}{badge}</h2>'
+        f'<section class="video" id="{html.escape(video.video)}"><h2>{html.escape(video.video)} {badge}</h2>'
         f'<p class="muted">{duration:.1f} s, {video.frame_scores.shape[0]} frames at {video.fps:g} fps; '
         f"highest score {float(video.frame_scores.max(initial=0.0)):.3f}</p>"
         f'<img class="curve" alt="anomaly score of {html.escape(video.video)} over time" '
