@@ -46,20 +46,24 @@ CONTENTS = {"textured": (0.8, 3.0), "smooth": (2.0, 1.0)}
 """Background blur sigma and per-frame noise sigma (grey levels) of each clip."""
 
 
-def scene_frames(count: int, blur: float, noise: float, seed: int = 0) -> Iterator[np.ndarray]:
-    """``count`` 224x224 RGB frames: a static noise background blurred by ``blur``, three textured squares
-    moving right, up-left and down, and fresh Gaussian noise of ``noise`` grey levels on every frame."""
+def scene_frames(
+    count: int, blur: float, noise: float, seed: int = 0, size: tuple[int, int] = (SIZE, SIZE)
+) -> Iterator[np.ndarray]:
+    """``count`` RGB frames of ``size`` (width, height): a static noise background blurred by ``blur``, three
+    textured 40x40 squares moving right, up-left and down, and fresh Gaussian noise of ``noise`` grey levels
+    on every frame."""
+    width, height = size
     rng = np.random.default_rng(seed)
-    background = cv2.GaussianBlur(rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8), (0, 0), blur)
+    background = cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), (0, 0), blur)
     patch = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
     movers = [((20, 30), (1, 0)), ((150, 170), (-2, -2)), ((90, 10), (0, 4))]
     for index in range(count):
         frame = background.copy()
         for (x0, y0), (vx, vy) in movers:
-            x = (x0 + vx * index) % (SIZE - 40)
-            y = (y0 + vy * index) % (SIZE - 40)
+            x = (x0 + vx * index) % (width - 40)
+            y = (y0 + vy * index) % (height - 40)
             frame[y : y + 40, x : x + 40] = patch
-        yield np.clip(frame + rng.normal(0.0, noise, (SIZE, SIZE, 1)), 0, 255).astype(np.uint8)
+        yield np.clip(frame + rng.normal(0.0, noise, (height, width, 1)), 0, 255).astype(np.uint8)
 
 
 def write_clip(path: Path, seconds: float, content: str = "textured") -> int:

@@ -92,7 +92,7 @@ class Detector:
 
     def _inputs(self, features: np.ndarray, video: str) -> np.ndarray:
         """``(1, C, T, D)`` standardised float32 features from ``(T, D)`` or ``(T, C, D)``."""
-        array = np.asarray(features, dtype=np.float32)
+        array = np.array(features, dtype=np.float32)  # a writable copy: torch shares its memory
         if array.ndim == 2:
             array = array[:, None, :]
         if array.ndim != 3 or not np.isfinite(array).all():
