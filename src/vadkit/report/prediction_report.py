@@ -40,8 +40,8 @@ th, td { border-bottom: 1px solid var(--line); padding: 0.4rem 0.5rem; text-alig
          vertical-align: top; }
 th { background: #f0f2f6; font-weight: 600; }
 img.curve { width: 100%; max-width: 60rem; }
-.thumbs { display: flex; gap: 0.3rem; flex-wrap: wrap; }
-img.thumb { height: 80px; border-radius: 4px; border: 1px solid var(--line); }
+.thumbs { display: flex; gap: 0.3rem; flex-wrap: nowrap; }
+img.thumb { height: 72px; border-radius: 4px; border: 1px solid var(--line); }
 .muted { color: var(--muted); }
 .summary td:first-child { font-weight: 600; }
 """
