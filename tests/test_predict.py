@@ -61,7 +61,7 @@ def test_demo_predictions_follow_the_schema(demo: Path) -> None:
         assert float(rows[-1][1]) == pytest.approx((frames - 1) / FPS, abs=1e-6)
         np.testing.assert_allclose([float(r[2]) for r in rows[1:]], scores, atol=1e-6)
     html = (demo / "report.html").read_text()
-    assert "Detected events (test split" in html
+    assert "Detected events (test split" in html and "Explanations against the test split" in html
 
 
 def test_predicted_scores_equal_the_runs_own_test_scores(demo: Path) -> None:

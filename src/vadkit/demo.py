@@ -11,10 +11,12 @@
 5. **Events and explanations.** ``vadkit predict`` with the selected checkpoint on the test videos: the alarm
    threshold calibrated on the normal validation videos for a false-alarm rate of :attr:`DemoSettings.far`,
    events with their weight-free motion evidence, key frames and a composed description
-   (:mod:`vadkit.predict`; ``predictions/``, with its own ``report.html``).
+   (:mod:`vadkit.predict`; ``predictions/``, with its own ``report.html``). The explanations are scored
+   against the test split's reference descriptions (:func:`vadkit.eval.evaluate_explanations`; the text
+   metrics need the ``explain`` extra and are reported as undefined without it).
 6. **Report** (``report.html``): the metrics table (last and selected checkpoints), the per-class AUCs, the
-   detected events with their explanations, and per test video the score curve with the ground truth
-   shaded.
+   detected events with their explanations and the explanation metrics, and per test video the score curve
+   with the ground truth shaded.
 
 A second run in the same folder renders the same dataset again (byte-identical; the folder must hold the
 same preset and seed), skips the finished feature files and reads the finished training run back.
@@ -22,11 +24,12 @@ same preset and seed), skips the finished feature files and reads the finished t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from vadkit.data import build_ground_truth
-from vadkit.eval import auc_per_class, load_score_dir
+from vadkit.data import build_ground_truth, read_descriptions
+from vadkit.eval import ExplanationReport, auc_per_class, evaluate_explanations, load_score_dir
 from vadkit.features import run_extraction
 from vadkit.predict import PredictionRun, PredictSettings, load_detector, run_prediction
 from vadkit.report import ReportTable, write_eval_report
@@ -80,6 +83,7 @@ class DemoResult:
         per_class: the selected checkpoint's AUC per anomaly class (:func:`vadkit.eval.auc_per_class`).
         experiment: the training run.
         predictions: the events found in the test videos, with their explanations.
+        explanations: the explanations scored against the test split's reference descriptions.
     """
 
     out_dir: Path
@@ -89,6 +93,7 @@ class DemoResult:
     per_class: dict[str, float]
     experiment: ExperimentResult
     predictions: PredictionRun
+    explanations: ExplanationReport
 
 
 def _note(settings: DemoSettings, experiment: ExperimentResult) -> str:
@@ -131,6 +136,18 @@ def _events_table(predictions: PredictionRun) -> ReportTable:
         "curves in predictions/report.html)"
     )
     return ReportTable(title, ["video", "time", "peak", "evidence", "description"], rows)
+
+
+def _explanation_table(report: ExplanationReport) -> ReportTable:
+    """The explanation metrics, with the notes on those left undefined."""
+    rows = [
+        [name, "undefined" if math.isnan(value) else f"{value:.4f}"] for name, value in report.metrics.items()
+    ]
+    rows += [["note", note] for note in report.notes]
+    title = (
+        "Explanations against the test split's reference descriptions (events matched at temporal IoU >= 0.5)"
+    )
+    return ReportTable(title, ["metric", "value"], rows)
 
 
 def _test_videos(data: Path) -> list[Path]:
@@ -180,6 +197,10 @@ def run_demo(
         ground_truth=truth,
         progress=progress,
     )
+    explanations = evaluate_explanations(
+        [event for prediction in predictions.predictions for event in prediction.events],
+        read_descriptions(data, split="test"),
+    )
     class_table = ReportTable(
         "AUC per anomaly class (its frames against all normal frames)",
         ["class", "AUC"],
@@ -194,6 +215,13 @@ def run_demo(
         FPS,
         title=f"vadkit demo: {settings.method} on the synthetic benchmark",
         note=_note(settings, experiment),
-        tables=(_checkpoint_table(experiment), class_table, _events_table(predictions)),
+        tables=(
+            _checkpoint_table(experiment),
+            class_table,
+            _events_table(predictions),
+            _explanation_table(explanations),
+        ),
     )
-    return DemoResult(out, report_path, experiment.metrics_path, report, per_class, experiment, predictions)
+    return DemoResult(
+        out, report_path, experiment.metrics_path, report, per_class, experiment, predictions, explanations
+    )

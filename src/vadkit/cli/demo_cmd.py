@@ -54,5 +54,10 @@ def demo(
         f"(threshold {result.predictions.threshold.value:.3f}, calibrated for a false-alarm rate of "
         f"{settings.far}), with their explanations: {result.predictions.report_path}"
     )
+    matched = result.explanations.metrics
+    console.print(
+        f"explanations: {matched['num_matched']:.0f} of {matched['num_predicted']:.0f} events match one of "
+        f"the {matched['num_reference']:.0f} reference events (temporal IoU >= 0.5); metrics in the report"
+    )
     console.print(f"metrics: {result.metrics_path}")
     console.print(f"report:  [bold]{result.report_path}[/bold]")
