@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ from typer.testing import CliRunner, Result
 
 from test_train_datasets_files import (
     AUDIO_DIM,
-    RTFM_METHOD_CONFIGS,
     UCF_TRAIN,
     frames,
     ucf_rtfm_release,
@@ -49,12 +49,15 @@ def ucf_arguments(release: dict[str, Any]) -> list[str]:
     ]
 
 
-def method_settings(method: str) -> list[str]:
-    return [arg for key, value in RTFM_METHOD_CONFIGS[method].items() for arg in ("--set", f"{key}={value}")]
+def method_settings(config: dict[str, Any]) -> list[str]:
+    return [arg for key, value in config.items() for arg in ("--set", f"{key}={value}")]
 
 
 @pytest.mark.parametrize("method", trained_methods())
-def test_every_method_trains_on_ucf_rtfm_features(method: str, tmp_path: Path) -> None:
+def test_every_method_trains_on_ucf_rtfm_features(
+    method: str, method_config: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    tiny = method_config(method)
     release = ucf_rtfm_release(tmp_path / "data")
     out = tmp_path / "run"
     arguments = [
@@ -64,7 +67,7 @@ def test_every_method_trains_on_ucf_rtfm_features(method: str, tmp_path: Path) -
         str(out),
         *ucf_arguments(release),
         *SHORT,
-        *method_settings(method),
+        *method_settings(tiny),
     ]
     result, output = invoke([*arguments, "--lr", "0.0005"])
     assert result.exit_code == 0, result.output
@@ -78,7 +81,7 @@ def test_every_method_trains_on_ucf_rtfm_features(method: str, tmp_path: Path) -
         2,
     )
     assert config["lr"] == 0.0005 and config["check_counts"] is False
-    assert config["method_config"] == {**RTFM_METHOD_CONFIGS[method], **config["method_config"]}
+    assert config["method_config"] == {**tiny, **config["method_config"]}
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["selection"]["on"] == "validation"
     for kind in ("last", "selected"):

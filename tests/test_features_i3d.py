@@ -300,5 +300,8 @@ def test_cli_extract_ten_crops(weights: Path, video: Path, ten: np.ndarray, tmp_
     result = CliRunner().invoke(app, args + [part for item in settings for part in ("--set", item)])
     assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(np.load(out / "clip.npy"), ten)
-    refused = CliRunner().invoke(app, [*args, "--set", f"weights={tmp_path / 'absent.pt'}"])
+    # wide enough that the error panel does not cut the (long, under xdist) temporary path
+    refused = CliRunner().invoke(
+        app, [*args, "--set", f"weights={tmp_path / 'absent.pt'}"], env={"COLUMNS": "400"}
+    )
     assert refused.exit_code != 0 and "absent.pt" in refused.output

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_hf_loading import save_tiny_tokenizer
+from tiny_methods import save_prompt_clip
 from vadkit.errors import ValidationError
 from vadkit.methods.base import EpochSchedule, TrainRecipe, TrainSequence, WeakBatch, create_method
 from vadkit.methods.vadclip import (
@@ -32,44 +32,7 @@ from vadkit.methods.vadclip_layers import (
     similarity_adjacency,
     window_attention_mask,
 )
-from vadkit.models.clip_loading import image_processor_class
 from vadkit.snippets import split_chunks
-
-
-def save_vadclip_clip(
-    folder: Path, projection: int = 16, text_hidden: int = 32, text_heads: int = 4, seed: int = 0
-) -> Path:
-    """A random CLIP with CLIP's 77-position text context (so prompts of prefix = postfix = 10 fit), a
-    ``projection``-dimensional embedding (VadCLIP's feature size), written with save_pretrained."""
-    from transformers import CLIPConfig, CLIPModel
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = save_tiny_tokenizer(folder)
-    text = {
-        "hidden_size": text_hidden,
-        "intermediate_size": 4 * text_hidden,
-        "num_hidden_layers": 2,
-        "num_attention_heads": text_heads,
-        "vocab_size": vocab,
-        "max_position_embeddings": 77,
-        "bos_token_id": vocab - 2,
-        "eos_token_id": vocab - 1,
-        "pad_token_id": vocab - 1,
-    }
-    vision = {
-        "hidden_size": 32,
-        "intermediate_size": 128,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 4,
-        "image_size": 32,
-        "patch_size": 8,
-    }
-    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=projection)
-    torch.manual_seed(seed)
-    CLIPModel(config).eval().save_pretrained(folder)
-    processor = image_processor_class()(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    processor.save_pretrained(folder)
-    return folder
 
 
 def to_openai_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -136,7 +99,7 @@ CLASSES = ("normal", "abuse", "roadAccidents", "car accident")
 
 @pytest.fixture(scope="module")
 def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_vadclip_clip(tmp_path_factory.mktemp("models") / "vadclip-clip", projection=WIDTH)
+    return save_prompt_clip(tmp_path_factory.mktemp("models") / "vadclip-clip", projection=WIDTH)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +170,7 @@ def test_own_parameters_have_the_reference_names_and_shapes(
 
     # The published sizes: 512-d CLIP ViT-B/16 features and text width, 256 snippets.
     folder = tmp_path_factory.mktemp("published") / "clip"
-    save_vadclip_clip(folder, projection=512, text_hidden=512, text_heads=8)
+    save_prompt_clip(folder, projection=512, text_hidden=512, text_heads=8)
     built = create_method(method, clip_model=folder)
     state = built.state_dict()
     own = {k: tuple(v.shape) for k, v in state.items() if not k.startswith("clipmodel.")}

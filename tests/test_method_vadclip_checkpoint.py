@@ -10,7 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from test_method_vadclip import save_vadclip_clip, to_openai_names
+from test_method_vadclip import to_openai_names
+from tiny_methods import save_prompt_clip
 from vadkit.errors import ValidationError
 from vadkit.methods.vadclip import VadCLIP, convert_vadclip_state_dict, load_vadclip_checkpoint
 from vadkit.models.openai_clip_keys import convert_openai_clip_state_dict
@@ -181,7 +182,7 @@ def test_unknown_and_resnet_entries_are_refused() -> None:
 
 @pytest.fixture(scope="module")
 def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_vadclip_clip(tmp_path_factory.mktemp("models") / "clip", projection=16)
+    return save_prompt_clip(tmp_path_factory.mktemp("models") / "clip", projection=16)
 
 
 def test_an_authors_format_checkpoint_loads_strictly(tiny_clip: Path, tmp_path: Path) -> None:

@@ -188,7 +188,7 @@ def test_sampler_rejects_bad_arguments() -> None:
 
 def test_crop_handling_per_method() -> None:
     bags = {name for name in list_methods() if METHODS.get(name).crops_as_bags}
-    assert bags == {"mil", "urdmu"}
+    assert bags == {"mil", "urdmu", "vadclip", "vadclip_xd"}
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from tiny_methods import TINY_SIZES
+from tiny_methods import TINY_CLIP_DIM, TINY_SIZES
 from vadkit.data import read_rtfm_list
 
-DIM = 8
+DIM = TINY_CLIP_DIM
+"""The feature size of every release: the tiny CLIP's, so that the CLIP-based methods read them too."""
 AUDIO_DIM = 4
 
 UCF_TRAIN = {

@@ -4,6 +4,7 @@ test set recorded, evaluate_run reproducing the runner's numbers."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from test_train_datasets_files import (
 )
 from tiny_methods import trained_methods
 from vadkit.errors import ValidationError
-from vadkit.train import ExperimentConfig, evaluate_run, read_info, run_experiment
+from vadkit.methods import METHODS
+from vadkit.train import MAP_METRIC_NAMES, ExperimentConfig, evaluate_run, read_info, run_experiment
 
 RUN = {"steps": 2, "batch_size": 1, "eval_every": 1}
 """Two steps, each validated (so selection has two candidates)."""
@@ -45,12 +47,22 @@ def _config(method: str, release: dict[str, Any], **changes: Any) -> ExperimentC
 
 @pytest.mark.parametrize("layout", sorted(RELEASES))
 @pytest.mark.parametrize("method", trained_methods())
-def test_every_method_on_every_layout(method: str, layout: str, tmp_path: Path) -> None:
+def test_every_method_on_every_layout(
+    method: str, layout: str, method_config: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
     build, inferred = RELEASES[layout]
-    result = run_experiment(_config(method, build(tmp_path / "data")), tmp_path / "run", progress=False)
+    experiment = _config(method, build(tmp_path / "data"), method_config=method_config(method))
+    if METHODS.get(method).class_aware and layout.startswith("shanghaitech"):
+        with pytest.raises(
+            ValidationError, match="is class-aware and dataset shanghaitech-weak has no classes"
+        ):
+            run_experiment(experiment, tmp_path / "run", progress=False)
+        return
+    result = run_experiment(experiment, tmp_path / "run", progress=False)
     config = json.loads(result.config_path.read_text())
     assert config["layout"] == inferred
-    assert config["method_config"]["feature_dim"] == DIM
+    # VadCLIP takes no feature_dim: its feature size is its CLIP's projection size
+    assert config["method_config"].get("feature_dim") == (None if method.startswith("vadclip") else DIM)
     if method == "hlnet":  # the audio-visual model uses the audio where the release has it
         assert config["method_config"]["audio_dim"] == (AUDIO_DIM if "audio" in layout else 0)
     assert (
@@ -67,6 +79,7 @@ def test_every_method_on_every_layout(method: str, layout: str, tmp_path: Path) 
         assert metrics["per_seed"]["0"][kind]["settings"]["test_set_used_for_selection"] is False
     assert metrics["selection"]["on"] == "validation"
     assert metrics["selection"]["test_set_used_for_selection"] is False
+    assert (set(MAP_METRIC_NAMES) <= set(metrics["metric_names"])) == METHODS.get(method).class_aware
 
 
 @pytest.fixture(scope="module")

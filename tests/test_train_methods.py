@@ -3,6 +3,7 @@ reference recipe (and the balanced layout with ``recipe="balanced"``); its check
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tiny_methods import TINY_SIZES, trained_methods
+from tiny_methods import TINY_CLIP_DIM, TINY_SIZES, trained_methods
 from vadkit.methods import METHODS, WeakBatch, create_method
 from vadkit.train import (
     ArrayFeatureSet,
@@ -23,12 +24,22 @@ from vadkit.train import (
     train,
 )
 
-DIM, AUDIO_DIM, CROPS, BATCH = 6, 3, 2, 2
+DIM, AUDIO_DIM, CROPS, BATCH = TINY_CLIP_DIM, 3, 2, 2
+CLASSES = ["normal", "run", "fall"]
+CLASS_INDICES = {"v0": 0, "v1": 1, "v2": 0, "v3": 2, "v4": 0, "v5": 1}
+"""Each video's class for the class-aware methods (the odd videos are abnormal)."""
 
-TINY: dict[str, dict[str, Any]] = {
-    name: {"feature_dim": DIM, **sizes, **({"audio_dim": AUDIO_DIM} if name == "hlnet" else {})}
-    for name, sizes in TINY_SIZES.items()
-}
+
+@pytest.fixture
+def tiny(method_config: Callable[..., dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """The tiny configuration of a method on :func:`feature_set` (feature size, audio size, classes)."""
+    return lambda name: method_config(name, feature_dim=DIM, audio_dim=AUDIO_DIM, classes=CLASSES)
+
+
+def class_indices(method: str) -> dict[str, int] | None:
+    """What the trainer needs for a class-aware method, else ``None``."""
+    return CLASS_INDICES if METHODS.get(method).class_aware else None
+
 
 Layout = tuple[tuple[int, ...], bool, tuple[int, ...] | None]
 # batch the loss receives: (features shape, whether lengths are given, audio shape); L = the train length
@@ -38,15 +49,21 @@ EXPECTED_LAYOUT: dict[str, dict[str, Layout]] = {
         "rtfm": ((2 * BATCH, CROPS, 32, DIM), False, None),  # balanced videos, crops of a video together
         "urdmu": ((2 * BATCH, 200, DIM), False, None),  # B + B independent crop rows; 200 segments
         "hlnet": ((2 * BATCH, 200, DIM), True, (2 * BATCH, 200, AUDIO_DIM)),  # 2B shuffled rows, padded
+        "tpwng": ((2 * BATCH, CROPS, 256, DIM), True, None),  # balanced videos; padded to 256
+        "vadclip": ((2 * BATCH, 256, DIM), True, None),  # B + B independent crop rows, padded to 256
+        "vadclip_xd": ((2 * BATCH, 256, DIM), True, None),  # 2B shuffled crop rows
     },
     "balanced": {
         "mil": ((2 * BATCH * CROPS, 32, DIM), False, None),
         "rtfm": ((2 * BATCH, CROPS, 32, DIM), False, None),
         "urdmu": ((2 * BATCH * CROPS, 200, DIM), False, None),  # B + B videos, each crop a bag
         "hlnet": ((2 * BATCH, CROPS, 200, DIM), True, (2 * BATCH, 200, AUDIO_DIM)),  # B + B videos
+        "tpwng": ((2 * BATCH, CROPS, 256, DIM), True, None),
+        "vadclip": ((2 * BATCH * CROPS, 256, DIM), True, None),  # B + B videos, each crop a bag
+        "vadclip_xd": ((2 * BATCH * CROPS, 256, DIM), True, None),
     },
 }
-BALANCED_LABELS = {"mil", "rtfm", "urdmu"}
+BALANCED_LABELS = {"mil", "rtfm", "urdmu", "tpwng", "vadclip"}
 """Methods whose reference batches hold their normal bags first, then as many abnormal ones."""
 
 
@@ -61,13 +78,17 @@ def feature_set(audio: bool) -> ArrayFeatureSet:
 
 
 def test_every_registered_method_has_a_tiny_configuration() -> None:
-    assert sorted(TINY) == trained_methods() == sorted(EXPECTED_LAYOUT["reference"])
+    assert sorted(TINY_SIZES) == trained_methods() == sorted(EXPECTED_LAYOUT["reference"])
 
 
 @pytest.mark.parametrize("recipe", ["reference", "balanced"])
 @pytest.mark.parametrize("method", trained_methods())
 def test_every_method_trains_two_steps(
-    method: str, recipe: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    method: str,
+    recipe: str,
+    tiny: Callable[[str], dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = feature_set(audio=method == "hlnet")
     fit, val = data.subset(["v0", "v1", "v2", "v3"]), data.subset(["v4", "v5"])
@@ -86,25 +107,29 @@ def test_every_method_trains_two_steps(
         half = len(batch.labels) // 2
         if recipe == "balanced" or method in BALANCED_LABELS:
             assert batch.labels.tolist() == [0.0] * half + [1.0] * half
+        if METHODS.get(method).class_aware:  # each bag carries its video's class
+            assert batch.classes is not None and torch.equal(batch.classes > 0, batch.labels > 0)
+        else:
+            assert batch.classes is None
         return original(self, batch)
 
     monkeypatch.setattr(head, "loss", recording)
     config = TrainConfig(
         method,
-        TINY[method],
+        tiny(method),
         steps=2,
         batch_size=BATCH,
         eval_every=1,
         checkpoint_every=1,
         recipe=recipe,  # type: ignore[arg-type]
     )
-    result = train(config, fit, val, run_dir=tmp_path, progress=False)
+    result = train(config, fit, val, run_dir=tmp_path, progress=False, class_indices=class_indices(method))
     assert seen == [EXPECTED_LAYOUT[recipe][method]] * 2
     assert [r.step for r in result.history] == [1, 2]
     assert all(np.isfinite(r.train_loss) and r.validation is not None for r in result.history)
 
     torch.manual_seed(0)
-    initial = create_method(method, **TINY[method]).state_dict()
+    initial = create_method(method, **tiny(method)).state_dict()
     trained = load_file(str(result.last_checkpoint / "model.safetensors"))
     assert any(not torch.equal(initial[k], trained[k]) for k in initial)  # the optimiser moved the weights
     model = load_checkpoint(result.last_checkpoint)
@@ -116,14 +141,15 @@ def test_every_method_trains_two_steps(
 
 @pytest.mark.parametrize("method", trained_methods())
 def test_every_method_resumes_bit_identically(
-    method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    method: str, tiny: Callable[[str], dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Dropout masks (all), BatchNorm statistics (RTFM), the latent noise (UR-DMU) and Adam's parameter
     groups (HL-Net) all continue exactly after an interruption."""
     data = feature_set(audio=method == "hlnet")
     fit, val = data.subset(["v0", "v1", "v2", "v3"]), data.subset(["v4", "v5"])
-    config = TrainConfig(method, TINY[method], steps=4, batch_size=BATCH, eval_every=1, checkpoint_every=2)
-    whole = train(config, fit, val, run_dir=tmp_path / "whole", progress=False)
+    config = TrainConfig(method, tiny(method), steps=4, batch_size=BATCH, eval_every=1, checkpoint_every=2)
+    classes = class_indices(method)
+    whole = train(config, fit, val, run_dir=tmp_path / "whole", progress=False, class_indices=classes)
     original = BatchSampler.batch
 
     def interrupted(self: BatchSampler, step: int) -> WeakBatch:
@@ -133,9 +159,9 @@ def test_every_method_resumes_bit_identically(
 
     monkeypatch.setattr(BatchSampler, "batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        train(config, fit, val, run_dir=tmp_path / "cut", progress=False)
+        train(config, fit, val, run_dir=tmp_path / "cut", progress=False, class_indices=classes)
     monkeypatch.setattr(BatchSampler, "batch", original)
-    resumed = train(config, fit, val, run_dir=tmp_path / "cut", progress=False)
+    resumed = train(config, fit, val, run_dir=tmp_path / "cut", progress=False, class_indices=classes)
     assert resumed.resumed_from_step == 2 and resumed.history == whole.history
     expected = load_file(str(whole.last_checkpoint / "model.safetensors"))
     got = load_file(str(resumed.last_checkpoint / "model.safetensors"))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from test_train_datasets_files import (
+    DIM,
     experiment_fields,
     ucf_rtfm_release,
 )
@@ -131,7 +132,7 @@ def test_experiment_fits_on_the_fitted_videos_and_standardises_the_test_scores(t
         check_counts=False,
         keep_parts=2,
     )
-    rows = np.concatenate([train.load(name).reshape(-1, 8).astype(np.float64) for name in fitted_videos])
+    rows = np.concatenate([train.load(name).reshape(-1, DIM).astype(np.float64) for name in fitted_videos])
     with np.load(seed.feature_norm, allow_pickle=False) as archive:
         assert sorted(archive["videos"].tolist()) == fitted_videos  # validation videos are not fitted
         np.testing.assert_allclose(archive["mean"], rows.mean(axis=0), rtol=1e-12)

@@ -70,6 +70,9 @@ def test_each_method_declares_its_reference_recipe() -> None:
         "mil": TrainRecipe("balanced_videos"),  # Sultani's Keras loop, 30 + 30 videos, Adagrad constant
         "rtfm": TrainRecipe("balanced_videos"),  # two DataLoaders of 32 videos, [0.001] * 15000
         "urdmu": TrainRecipe("balanced_crop_rows"),  # two DataLoaders of 64 crop rows, [0.0001] * 3000
+        "tpwng": TrainRecipe("balanced_videos"),  # M normal + M abnormal videos (paper Sec. 3.1), constant
+        "vadclip": TrainRecipe("balanced_crop_rows", EpochSchedule((4, 8), 0.1)),  # ucf_train.py
+        "vadclip_xd": TrainRecipe("shuffled_crop_rows", EpochSchedule((3, 6, 10), 0.1)),  # xd_train.py
     }
     assert {name: METHODS.get(name).train_recipe for name in trained_methods()} == expected
 

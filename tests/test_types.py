@@ -169,7 +169,16 @@ def test_registry_imports_a_lazy_entry_on_first_use(tmp_path, monkeypatch) -> No
 def test_top_level_entry_points_resolve_lazily() -> None:
     import vadkit
 
-    assert vadkit.list_methods() == ["clip-zeroshot", "hlnet", "mil", "rtfm", "urdmu"]
+    assert vadkit.list_methods() == [
+        "clip-zeroshot",
+        "hlnet",
+        "mil",
+        "rtfm",
+        "tpwng",
+        "urdmu",
+        "vadclip",
+        "vadclip_xd",
+    ]
     assert "motion" in vadkit.list_extractors()
     assert "synthetic" in vadkit.list_protocols()
     assert callable(vadkit.generate_synthetic) and callable(vadkit.open_video)

@@ -199,6 +199,7 @@ class TPWNG(WeakHead):
         ValidationError: bad settings, fewer than two classes, or a CLIP that does not fit.
     """
 
+    class_aware: ClassVar[bool] = True
     train_sequence: ClassVar[TrainSequence] = TrainSequence("pool_or_pad", 256)
     train_recipe: ClassVar[TrainRecipe] = TrainRecipe("balanced_videos")
     """Paired normal and abnormal videos (the NVP of the ``i``-th normal video guides the ``i``-th abnormal
