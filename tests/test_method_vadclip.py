@@ -28,7 +28,6 @@ from vadkit.methods.vadclip_layers import (
     DistanceAdj,
     GraphConvolution,
     distance_adjacency,
-    encode_prompt_embeddings,
     similarity_adjacency,
     window_attention_mask,
 )
@@ -329,21 +328,6 @@ def test_prompt_layout_places_start_class_and_end_tokens(model: VadCLIP, tiny_cl
         expected[eot] = token_embedding[ids[ind]]
         assert torch.equal(prompts[row], expected)
         assert ids[0] == tokenizer.bos_token_id and ids[ind] == tokenizer.eos_token_id
-
-
-def test_prompt_text_encoder_equals_get_text_features(model: VadCLIP, tiny_clip: Path) -> None:
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(tiny_clip, local_files_only=True)
-    tokens = tokenizer(["a normal video", "no", "road accident"], padding=True, return_tensors="pt")
-    clip = model.clipmodel
-    with torch.no_grad():
-        expected = clip.get_text_features(**tokens)
-        expected = expected if isinstance(expected, torch.Tensor) else expected.pooler_output
-        embeddings = clip.text_model.embeddings.token_embedding(tokens["input_ids"])
-        eot = (tokens["input_ids"] == tokenizer.eos_token_id).int().argmax(dim=1)
-        got = encode_prompt_embeddings(clip.text_model, clip.text_projection, embeddings, eot)
-    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_prompt_capitalisation_does_not_matter(tiny_clip: Path) -> None:

@@ -258,7 +258,14 @@ def load_reference_checkpoint(name: str, path: str | Path, **config: Any) -> Wea
             message lists the missing, unexpected and mis-shaped parameters).
     """
     model = create_method(name, **config)
-    state = read_state_dict(path)
+    load_strictly(model, read_state_dict(path), path, name)
+    return model
+
+
+def load_strictly(model: nn.Module, state: Mapping[str, torch.Tensor], path: str | Path, name: str) -> None:
+    """Load ``state`` into ``model`` with ``strict=True``, after checking keys and shapes so that a
+    mismatch is reported as a ValidationError naming ``path``, ``name`` and the missing, unexpected and
+    mis-shaped parameters (at most 8 of each)."""
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -271,4 +278,3 @@ def load_reference_checkpoint(name: str, path: str | Path, **config: Any) -> Wea
         )
         raise ValidationError(f"{path}: does not fit {name} ({details})")
     model.load_state_dict(state, strict=True)
-    return model

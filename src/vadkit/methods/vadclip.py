@@ -41,6 +41,7 @@ from vadkit.methods.base import (
     WeakBatch,
     WeakHead,
     create_method,
+    load_strictly,
     read_state_dict,
     register_method,
 )
@@ -49,9 +50,9 @@ from vadkit.methods.vadclip_layers import (
     GraphConvolution,
     LocalTransformer,
     QuickGELU,
-    encode_prompt_embeddings,
     similarity_adjacency,
 )
+from vadkit.models.clip_text_prompts import encode_prompt_embeddings
 from vadkit.models.hf_loading import ModelSource
 
 ScoreBranch = Literal["binary", "alignment"]
@@ -368,12 +369,7 @@ class VadCLIP(WeakHead):
 
         The frozen CLIP's parameters get none.
         """
-        return encode_prompt_embeddings(
-            self.clipmodel.text_model,
-            self.clipmodel.text_projection,
-            self.prompt_embeddings(),
-            self.prompt_eot,
-        )
+        return encode_prompt_embeddings(self.clipmodel, self.prompt_embeddings(), self.prompt_eot)
 
     def encode_video(self, features: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         """The LGT-Adapter (reference ``encode_video``): ``(N, visual_length, D) -> (N, visual_length, D)``.
@@ -600,17 +596,5 @@ def load_vadclip_checkpoint(
     model = create_method(method, clip_model=clip_model, **config)
     if not isinstance(model, VadCLIP):
         raise ValidationError(f"load_vadclip_checkpoint: {method!r} is not a VadCLIP method")
-    state = convert_vadclip_state_dict(read_state_dict(path))
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
-    if missing or unexpected or shapes:
-        details = "; ".join(
-            f"{label}: {', '.join(keys[:8])}{' ...' if len(keys) > 8 else ''}"
-            for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape differs", shapes))
-            if keys
-        )
-        raise ValidationError(f"{path}: does not fit {method} ({details})")
-    model.load_state_dict(state, strict=True)
+    load_strictly(model, convert_vadclip_state_dict(read_state_dict(path)), path, method)
     return model

@@ -1,14 +1,13 @@
 """Building blocks of VadCLIP (Wu et al., AAAI 2024), named as in nwpu-zxr/VadCLIP.
 
 Attribute names mirror the reference modules (``model.py`` ``ResidualAttentionBlock``/``Transformer``,
-``utils/layers.py`` ``GraphConvolution``/``DistanceAdj``) so that the authors' state dicts load strictly, and
-:func:`encode_prompt_embeddings` runs a frozen ``transformers`` CLIP text tower on prompt *embeddings*, as the
-reference's ``encode_text`` does with OpenAI's CLIP. All temporal modules take ``(N, T, ·)`` tensors.
+``utils/layers.py`` ``GraphConvolution``/``DistanceAdj``) so that the authors' state dicts load strictly. The
+frozen CLIP text tower runs on prompt *embeddings* through the shared
+:func:`vadkit.models.clip_text_prompts.encode_prompt_embeddings`, as the reference's ``encode_text`` does with
+OpenAI's CLIP. All temporal modules take ``(N, T, ·)`` tensors.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 import torch.nn.functional as F
@@ -159,53 +158,3 @@ class GraphConvolution(nn.Module):
         if isinstance(self.residual, nn.Conv1d):
             return output + self.residual(x.transpose(1, 2)).transpose(1, 2)
         return output + x
-
-
-def encode_prompt_embeddings(
-    text_model: nn.Module, text_projection: nn.Module, embeddings: torch.Tensor, eot: torch.Tensor
-) -> torch.Tensor:
-    """CLIP text features of prompt embeddings (the reference's ``CLIP.encode_text(embeddings, tokens)``).
-
-    ``transformers``' ``CLIPTextModel`` only takes token ids, so its parts are applied here:
-    ``h = embeddings + embeddings.position_embedding`` (positions ``0 .. L-1``); each ``encoder.layers[i]``
-    computes ``h += out_proj(causal_attention(layer_norm1(h)))`` (queries, keys and values from its
-    ``q_proj``/``k_proj``/``v_proj``, ``num_heads`` heads, scale ``head_dim ** -0.5``, position ``i`` sees
-    ``0 .. i``) and ``h += mlp(layer_norm2(h))``; then ``final_layer_norm``, the row at each sequence's EOT
-    position, and ``text_projection``. With the token embeddings of real tokens this equals
-    ``CLIPModel.get_text_features``.
-
-    Args:
-        text_model: a ``transformers`` ``CLIPTextModel`` (``CLIPModel.text_model``).
-        text_projection: ``CLIPModel.text_projection`` (``Linear(width, dim, bias=False)``).
-        embeddings: ``(N, L, width)`` input embeddings, ``L`` at most the model's context length.
-        eot: ``(N,)`` position of each sequence's end-of-text token.
-
-    Returns:
-        ``(N, dim)`` projected, unnormalised text features.
-    """
-    steps = embeddings.shape[1]
-    position = text_model.embeddings.position_embedding.weight
-    if steps > position.shape[0]:
-        raise ValidationError(
-            f"vadclip: {steps} prompt positions exceed CLIP's context of {position.shape[0]}"
-        )
-    hidden = embeddings + position[:steps]
-    batch = hidden.shape[0]
-    for layer in text_model.encoder.layers:
-        attention = layer.self_attn
-        heads = attention.num_heads
-        normed = layer.layer_norm1(hidden)
-
-        def split(values: torch.Tensor, heads: int = heads) -> torch.Tensor:
-            return values.reshape(batch, steps, heads, -1).transpose(1, 2)
-
-        query = split(attention.q_proj(normed))
-        key = split(attention.k_proj(normed))
-        value = split(attention.v_proj(normed))
-        scale = 1.0 / math.sqrt(query.shape[-1])
-        mixed = F.scaled_dot_product_attention(query, key, value, is_causal=True, scale=scale)
-        hidden = hidden + attention.out_proj(mixed.transpose(1, 2).reshape(batch, steps, -1))
-        hidden = hidden + layer.mlp(layer.layer_norm2(hidden))
-    hidden = text_model.final_layer_norm(hidden)
-    pooled = hidden[torch.arange(batch, device=hidden.device), eot.to(hidden.device)]
-    return text_projection(pooled)
