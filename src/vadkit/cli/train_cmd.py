@@ -33,7 +33,8 @@ def _path(value: Path | None) -> str | None:
 
 def train(
     method: Annotated[
-        str, typer.Argument(help="Registered method, e.g. mil, rtfm, urdmu, hlnet, vadclip, tpwng, clip-zeroshot.")
+        str,
+        typer.Argument(help="Registered method: mil, rtfm, urdmu, hlnet, vadclip, tpwng, clip-zeroshot, ..."),
     ],
     out: Annotated[Path, typer.Option("--out", help="The run folder (finished seeds in it are reused).")],
     dataset: Annotated[str, typer.Option("--dataset", help=f"One of: {', '.join(DATASETS)}.")] = "synthetic",
