@@ -16,13 +16,17 @@ are part of every step, as in a real run.
 **Measurement.** Each method runs in a fresh process (``spawn``), so the peak memory of one does not leak
 into the next. The process builds the trainer's own run state (``vadkit.train.trainer``: model with
 ``feature_dim=2048``, reference optimiser, ``BalancedSampler`` of ``--batch-size`` normal + as many abnormal
-videos, LRU cache of ``--cache-mib``, deterministic algorithms on CPU, as :func:`vadkit.train.train` sets)
+videos, LRU cache of ``--cache-mib``, deterministic algorithms on CPU, as :func:`vadkit.train.train` sets;
+the sampler is the method's reference recipe: UR-DMU draws ``--batch-size`` normal and abnormal crop rows,
+HL-Net ``2 x --batch-size`` shuffled crop rows)
 and calls its step, which is one real training step (batch assembly, forward, loss, backward, optimiser).
 No validation or checkpoint is run. Figures:
 
 * ``epoch s``: wall time of steps ``0 .. E-1`` of a fresh run (cold cache, first-step overheads included),
-  ``E = floor(abnormal / batch)``, one pass of the abnormal stream as the sampler defines it
-  (``drop_last``; 25 steps for 810 abnormal videos at batch 32); ``--skip-epoch`` leaves it out;
+  ``E = floor(abnormal / batch)``, one pass of the abnormal stream as the balanced-video sampler defines it
+  (``drop_last``; 25 steps for 810 abnormal videos at batch 32); a crop-row recipe's epoch is a pass over
+  the rows (``steps_per_epoch`` of its sampler: about 10x as many steps for 10 crops), so for UR-DMU and
+  HL-Net multiply ``s/step`` by it; ``--skip-epoch`` leaves it out;
 * ``steps/s``, ``s/step``: over ``--steps`` timed steps after ``--warmup`` untimed ones (following the
   epoch when it runs); ``load s/step``: the part of it spent assembling batches (reading + resampling);
   ``cpu s/step``: process CPU time per timed step, all threads (less sensitive than wall time to other
@@ -31,8 +35,8 @@ No validation or checkpoint is run. Figures:
   ``peak MiB``: RSS high-water mark of the whole process (``ru_maxrss``), cache included;
   ``cuda MiB``: ``torch.cuda.max_memory_allocated`` on ``--device cuda``.
 
-UR-DMU and MIL train every crop as its own bag (``crops_as_bags``), so their batches hold ``2 * batch * 10``
-bags. HL-Net is built visual-only (``audio_dim=0``, the reference ``--modality RGB``): the RTFM release has
+MIL trains every crop of its videos as its own bag (``crops_as_bags``), so its batches hold
+``2 * batch * 10`` bags; UR-DMU's and HL-Net's crop rows are ``2 * batch`` bags. HL-Net is built visual-only (``audio_dim=0``, the reference ``--modality RGB``): the RTFM release has
 no audio features. Freshly written files are likely served from the OS page cache, so the figures show
 decoding and checking cost rather than cold-disk reads.
 
@@ -199,7 +203,7 @@ def measure(task: Measure) -> dict[str, float | None]:
     device = _resolved_device(config.device)
     cuda = device.type == "cuda"
     with _reproducible(device, config.seed):
-        run = _Run(config, train_set, None, None, None, task.list_file.parent, device, task.cache_bytes)
+        run = _Run(config, train_set, None, None, None, task.list_file.parent, device, task.cache_bytes, None)
         loading: list[float] = []
         # the sampler is the trainer's; wrapping its batch method times batch assembly without changing it
         run.sampler.batch = _timed(run.sampler.batch, loading)  # type: ignore[method-assign]
