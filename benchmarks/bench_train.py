@@ -37,7 +37,8 @@ No validation or checkpoint is run. Figures:
 
 MIL trains every crop of its videos as its own bag (``crops_as_bags``), so its batches hold
 ``2 * batch * 10`` bags; UR-DMU's and HL-Net's crop rows are ``2 * batch`` bags. HL-Net is built
-visual-only (``audio_dim=0``, the reference ``--modality RGB``): the RTFM release has no audio features. Freshly written files are likely served from the OS page cache, so the figures show
+visual-only (``audio_dim=0``, the reference ``--modality RGB``): the RTFM release has no audio features.
+Freshly written files are likely served from the OS page cache, so the figures show
 decoding and checking cost rather than cold-disk reads.
 
     .venv/bin/python benchmarks/bench_train.py --videos 200 --steps 5 --threads 2
