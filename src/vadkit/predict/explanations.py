@@ -181,4 +181,3 @@ def event_thumbnails(prediction: VideoPrediction, settings: ExplainSettings) -> 
         ]
         for event in prediction.events
     ]
-
