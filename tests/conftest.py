@@ -32,3 +32,17 @@ def method_config(request: pytest.FixtureRequest) -> Callable[..., dict[str, Any
         return tiny_config(name, clip, **data)
 
     return config
+
+
+@pytest.fixture(scope="session")
+def tiny_motion_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny synthetic dataset (2 normal and 4 abnormal training videos) and its motion features, made once
+    per test session (per xdist worker)."""
+    from vadkit.features import run_extraction
+    from vadkit.synth import generate
+
+    root = tmp_path_factory.mktemp("synthetic")
+    data, features = root / "data", root / "features"
+    generate(data, preset="tiny", seed=1, train_abnormal=4)
+    run_extraction(data / "videos", features, "motion", progress=False)
+    return data, features

@@ -18,9 +18,7 @@ from torch import nn
 from vadkit.data import UCF_CLASSES, XD_CLASS_NAMES, build_ground_truth
 from vadkit.errors import ValidationError
 from vadkit.eval import map_at_iou
-from vadkit.features import run_extraction
 from vadkit.methods import BATCHINGS, METHODS, TrainSequence, WeakBatch, WeakHead
-from vadkit.synth import generate
 from vadkit.train import (
     MAP_METRIC_NAMES,
     ArrayFeatureSet,
@@ -83,13 +81,9 @@ def registered() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A tiny synthetic dataset (2 normal and 4 abnormal training videos) with motion features."""
-    root = tmp_path_factory.mktemp("synthetic")
-    data, features = root / "data", root / "features"
-    generate(data, preset="tiny", seed=1, train_abnormal=4)
-    run_extraction(data / "videos", features, "motion", progress=False)
-    return data, features
+def bench(tiny_motion_dataset: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The tiny synthetic dataset with motion features (``tiny_motion_dataset``)."""
+    return tiny_motion_dataset
 
 
 def _config(bench: tuple[Path, Path], **changes: object) -> ExperimentConfig:

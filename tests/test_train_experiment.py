@@ -16,8 +16,6 @@ from typer.testing import CliRunner
 from vadkit.cli.train_cmd import train as train_command
 from vadkit.data import build_ground_truth
 from vadkit.errors import ValidationError
-from vadkit.features import run_extraction
-from vadkit.synth import generate
 from vadkit.train import evaluate_run, read_info
 from vadkit.train.experiment import ExperimentConfig, run_experiment
 from vadkit.train.results import mean_std
@@ -26,13 +24,9 @@ STEPS = 4
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A tiny synthetic dataset (2 normal and 4 abnormal training videos) with motion features."""
-    root = tmp_path_factory.mktemp("synthetic")
-    data, features = root / "data", root / "features"
-    generate(data, preset="tiny", seed=1, train_abnormal=4)
-    run_extraction(data / "videos", features, "motion", progress=False)
-    return data, features
+def bench(tiny_motion_dataset: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The tiny synthetic dataset with motion features (``tiny_motion_dataset``)."""
+    return tiny_motion_dataset
 
 
 def _config(bench: tuple[Path, Path], **changes: object) -> ExperimentConfig:
