@@ -138,18 +138,23 @@ def _feature_extractor(config: ExperimentConfig) -> ExtractorSpec:
     return ExtractorSpec(configurations[0]["extractor"], dict(configurations[0]["config"]))
 
 
-def _checkpoint_path(seed_dir: Path, checkpoint: str, steps: int) -> Path:
-    """The selected or last checkpoint directory of a seed folder."""
-    root = seed_dir / CHECKPOINTS
-    if checkpoint == "selected":
-        found = sorted(root.glob(f"{SELECTED_PREFIX}-*"))
-        if len(found) != 1:
-            raise ValidationError(f"{root}: expected one selected checkpoint, found {len(found)}")
-        return found[0]
-    path = root / checkpoint_name(RESUMABLE_PREFIX, steps)
-    if not path.is_dir():
-        raise ValidationError(f"{path}: the last checkpoint is missing (is the run finished?)")
-    return path
+def _checkpoint_path(run_dir: Path, seed: int, checkpoint: str) -> Path:
+    """The selected or last checkpoint directory of a finished seed, from the steps ``metrics.json`` records
+    (a training-free run's single step-0 checkpoint is both)."""
+    metrics = run_dir / "metrics.json"
+    if not metrics.is_file():
+        raise ValidationError(f"{run_dir}: no metrics.json (is the run finished?)")
+    record = json.loads(metrics.read_text(encoding="utf-8"))["per_seed"].get(str(seed))
+    if record is None:
+        raise ValidationError(f"{metrics}: no results for seed {seed} (is the run finished?)")
+    step = int(record["selected_step" if checkpoint == "selected" else "last_step"])
+    root = run_dir / f"seed-{seed}" / CHECKPOINTS
+    prefixes = (SELECTED_PREFIX, RESUMABLE_PREFIX) if checkpoint == "selected" else (RESUMABLE_PREFIX,)
+    for prefix in prefixes:
+        path = root / checkpoint_name(prefix, step)
+        if path.is_dir():
+            return path
+    raise ValidationError(f"{root}: the {checkpoint} checkpoint of step {step} is missing")
 
 
 def load_detector(
@@ -188,7 +193,7 @@ def load_detector(
     if seed not in config.seeds:
         raise ValidationError(f"{run_dir}: no seed {seed} (seeds: {', '.join(map(str, config.seeds))})")
     seed_dir = run_dir / f"seed-{seed}"
-    path = _checkpoint_path(seed_dir, checkpoint, config.steps)
+    path = _checkpoint_path(run_dir, seed, checkpoint)
     norm = seed_dir / NORM_FILE
     spec = (
         ExtractorSpec(extractor, dict(extractor_config or {}))
