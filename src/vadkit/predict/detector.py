@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from vadkit.errors import ValidationError
 from vadkit.features import Extractor, create_extractor
@@ -31,7 +30,7 @@ from vadkit.train.checkpoint import CHECKPOINTS, RESUMABLE_PREFIX, SELECTED_PREF
 from vadkit.train.checkpoint import load_checkpoint as load_model
 from vadkit.train.experiment import ExperimentConfig
 from vadkit.train.normalization import NORM_FILE, Standardizer
-from vadkit.train.scoring import evaluating, score_video
+from vadkit.train.scoring import class_score_video, evaluating, score_video
 from vadkit.train.sequences import VideoInputs
 from vadkit.types import SnippetSpec
 
@@ -106,15 +105,13 @@ class Detector:
         return score_video(self.model, VideoInputs(video, self._inputs(features, video)))
 
     def class_scores(self, features: np.ndarray, video: str = "features") -> np.ndarray | None:
-        """``(T, C)`` float32 class probabilities (column 0 = normal) of a class-aware model, mean over
-        crops; ``None`` for a model without classes."""
-        if self.classes is None or not hasattr(self.model, "class_scores"):
+        """``(T, C)`` float32 class scores (column 0 = normal) of a class-aware model, as the run's
+        evaluation computes them (:func:`vadkit.train.scoring.class_score_video`); ``None`` for a model
+        without classes."""
+        if not self.model.class_aware:
             return None
-        inputs = torch.from_numpy(self._inputs(features, video)).permute(1, 0, 2)  # (C, T, D)
-        device = next(self.model.parameters(), torch.empty(0)).device
         with evaluating(self.model):
-            per_crop = self.model.class_scores(inputs.to(device))  # crops as a batch: (C, T, K)
-        return per_crop.mean(dim=0).detach().cpu().numpy().astype(np.float32)
+            return class_score_video(self.model, VideoInputs(video, self._inputs(features, video)))
 
 
 def _feature_extractor(config: ExperimentConfig) -> ExtractorSpec:

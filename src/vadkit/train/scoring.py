@@ -99,12 +99,22 @@ def class_score_feature_set(model: WeakHead, feature_set: FeatureSetLike) -> dic
     Raises:
         ValidationError: ``model`` has no ``class_scores``.
     """
-    if not isinstance(model, ClassScorer):
-        raise ValidationError(f"{model.name}: a class-aware method needs class_scores(features, lengths)")
     scores: dict[str, np.ndarray] = {}
     with evaluating(model):
         for video in feature_set:
-            features = _video_features(model, load_inputs(feature_set, video, audio=False))
-            values = model.class_scores(features, None)[0]
-            scores[video.name] = values.detach().cpu().numpy().astype(np.float32, copy=False)
+            scores[video.name] = class_score_video(model, load_inputs(feature_set, video, audio=False))
     return scores
+
+
+def class_score_video(model: WeakHead, inputs: VideoInputs) -> np.ndarray:
+    """``(T, classes)`` float32 class scores of one video from a class-aware head, without gradients
+    (``model`` is used in its current mode, see :func:`evaluating`).
+
+    Raises:
+        ValidationError: ``model`` has no ``class_scores``.
+    """
+    if not isinstance(model, ClassScorer):
+        raise ValidationError(f"{model.name}: a class-aware method needs class_scores(features, lengths)")
+    with torch.no_grad():
+        values = model.class_scores(_video_features(model, inputs), None)[0]
+    return values.detach().cpu().numpy().astype(np.float32, copy=False)
