@@ -165,3 +165,15 @@ def test_predict_refuses_a_folder_that_is_not_a_run(tmp_path: Path, demo: Path) 
     video = next(iter(_test_videos(demo).values()))
     result = runner.invoke(app, ["predict", str(video), "--model", str(tmp_path), "--no-progress"])
     assert result.exit_code == 1 and "not a vadkit run folder" in " ".join(result.output.split())
+
+
+def test_features_of_another_size_are_refused_by_name(demo: Path) -> None:
+    video = next(iter(_test_videos(demo).values()))
+    result = runner.invoke(
+        app,
+        ["predict", str(video), "--model", str(demo / "run"), "--extractor", "motion",
+         "--set", "objects=false", "--threshold", "0.5", "--no-progress"],
+        env={"COLUMNS": "400"},
+    )  # fmt: skip
+    assert result.exit_code == 0  # a bad video (here: wrong features) is reported and skipped
+    assert "features of size 272, the model was trained on size 315" in " ".join(result.output.split())

@@ -26,7 +26,13 @@ from vadkit.errors import ValidationError
 from vadkit.features import Extractor, create_extractor
 from vadkit.features.manifest import MANIFEST_NAME
 from vadkit.methods import WeakHead
-from vadkit.train.checkpoint import CHECKPOINTS, RESUMABLE_PREFIX, SELECTED_PREFIX, checkpoint_name
+from vadkit.train.checkpoint import (
+    CHECKPOINTS,
+    RESUMABLE_PREFIX,
+    SELECTED_PREFIX,
+    checkpoint_name,
+    read_info,
+)
 from vadkit.train.checkpoint import load_checkpoint as load_model
 from vadkit.train.experiment import ExperimentConfig
 from vadkit.train.normalization import NORM_FILE, Standardizer
@@ -68,6 +74,7 @@ class Detector:
         seed: the seed of the run.
         checkpoint: ``"selected"`` or ``"last"``.
         checkpoint_path: the checkpoint directory.
+        feature_dim: the feature size the model was built for (``None`` when its config does not say).
     """
 
     model: WeakHead
@@ -77,6 +84,7 @@ class Detector:
     seed: int
     checkpoint: str
     checkpoint_path: Path
+    feature_dim: int | None = None
 
     @property
     def method(self) -> str:
@@ -96,6 +104,11 @@ class Detector:
             array = array[:, None, :]
         if array.ndim != 3 or not np.isfinite(array).all():
             raise ValidationError(f"{video}: features must be a finite (T, D) or (T, C, D) array")
+        if self.feature_dim is not None and array.shape[-1] != self.feature_dim:
+            raise ValidationError(
+                f"{video}: {self.extractor.name} features of size {array.shape[-1]}, the model was trained "
+                f"on size {self.feature_dim} (another extractor or configuration)"
+            )
         if self.standardizer is not None:
             array = self.standardizer.apply(array, video)
         return array
@@ -205,4 +218,5 @@ def load_detector(
         seed=seed,
         checkpoint=checkpoint,
         checkpoint_path=path,
+        feature_dim=read_info(path)["method_config"].get("feature_dim"),
     )
