@@ -163,15 +163,18 @@ def test_the_calibrated_threshold_is_stored_with_the_run_and_reused(demo: Path) 
 
 def test_predict_refuses_a_folder_that_is_not_a_run(tmp_path: Path, demo: Path) -> None:
     video = next(iter(_test_videos(demo).values()))
-    result = runner.invoke(app, ["predict", str(video), "--model", str(tmp_path), "--no-progress"])
+    out = str(tmp_path / "out")
+    result = runner.invoke(
+        app, ["predict", str(video), "--model", str(tmp_path), "--out", out, "--no-progress"]
+    )
     assert result.exit_code == 1 and "not a vadkit run folder" in " ".join(result.output.split())
 
 
-def test_features_of_another_size_are_refused_by_name(demo: Path) -> None:
+def test_features_of_another_size_are_refused_by_name(demo: Path, tmp_path: Path) -> None:
     video = next(iter(_test_videos(demo).values()))
     result = runner.invoke(
         app,
-        ["predict", str(video), "--model", str(demo / "run"), "--extractor", "motion",
+        ["predict", str(video), "--model", str(demo / "run"), "--extractor", "motion", "--out", str(tmp_path),
          "--set", "objects=false", "--threshold", "0.5", "--no-progress"],
         env={"COLUMNS": "400"},
     )  # fmt: skip
