@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,12 +126,6 @@ class ThresholdCalibration:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def _at_threshold(config: EventConfig, threshold: float) -> EventConfig:
-    """``config`` with ``high = threshold`` and ``low`` keeping its margin below ``high``."""
-    low = None if config.low is None else threshold - (config.high - config.low)
-    return replace(config, high=threshold, low=low)
-
-
 def _alarms(videos: list[tuple[np.ndarray, float]], config: EventConfig) -> tuple[int, int]:
     """Frames inside events, and number of events, over the smoothed ``videos`` under ``config``."""
     frames = events = 0
@@ -184,12 +178,12 @@ def calibrate_threshold(
     lowest, highest = 0, candidates.size - 1  # FAR(candidates[-1]) == 0 <= target_far
     while lowest < highest:
         middle = (lowest + highest) // 2
-        frames, _ = _alarms(videos, _at_threshold(config, float(candidates[middle])))
+        frames, _ = _alarms(videos, config.at_threshold(float(candidates[middle])))
         if frames / num_frames <= target_far:
             highest = middle
         else:
             lowest = middle + 1
-    calibrated = _at_threshold(config, float(candidates[lowest]))
+    calibrated = config.at_threshold(float(candidates[lowest]))
     frames, events = _alarms(videos, calibrated)
     return ThresholdCalibration(
         config=calibrated,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from vadkit.errors import ValidationError
@@ -94,6 +94,12 @@ class EventConfig:
     def low_threshold(self) -> float:
         """The hysteresis low threshold actually used: ``low``, or ``high`` when ``low`` is ``None``."""
         return self.high if self.low is None else self.low
+
+    def at_threshold(self, threshold: float) -> EventConfig:
+        """This configuration with ``high = threshold`` and ``low`` keeping its margin below ``high`` (the
+        same hysteresis, moved to another threshold)."""
+        low = None if self.low is None else threshold - (self.high - self.low)
+        return replace(self, high=threshold, low=low)
 
     def window_frames(self, fps: float) -> int:
         """Frames spanned by the ``moving_average``/``median`` window: the odd integer nearest to

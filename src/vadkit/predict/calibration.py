@@ -28,12 +28,21 @@ from vadkit.predict.detector import Detector
 from vadkit.predict.pipeline import DEFAULT_EVENTS
 from vadkit.snippets import expand_to_frames
 from vadkit.train.experiment import ExperimentConfig, seed_splits
+from vadkit.train.source import FeatureSetLike
 from vadkit.types import FrameScores
 
 
 def run_config(run_dir: Path) -> ExperimentConfig:
     """The resolved configuration of a run folder."""
     return ExperimentConfig.from_dict(json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
+
+
+def run_splits(detector: Detector) -> tuple[FeatureSetLike, FeatureSetLike | None]:
+    """The fitted videos and the validation split (``None`` when selected on test) of the detector's run
+    and seed, exactly as training made them (:func:`vadkit.train.experiment.seed_splits`)."""
+    config = run_config(detector.run_dir)
+    data = config.dataset_spec().load(config.evaluation_protocol())
+    return seed_splits(config, detector.seed, data.train)
 
 
 def training_fps(config: ExperimentConfig) -> float | None:
@@ -84,8 +93,7 @@ def run_threshold(
         raise ValidationError(
             f"{detector.run_dir}: the frame rate of its training videos is unknown; give fps to calibrate"
         )
-    data = config.dataset_spec().load(config.evaluation_protocol())
-    _, validation = seed_splits(config, detector.seed, data.train)
+    _, validation = run_splits(detector)
     if validation is None:
         raise ValidationError(
             f"{detector.run_dir}: selected on the test set, so it has no validation split to calibrate on; "

@@ -33,10 +33,9 @@ from vadkit.explain import (
     fit_normal_statistics,
     read_key_frames,
 )
-from vadkit.predict.calibration import run_config
+from vadkit.predict.calibration import run_splits
 from vadkit.predict.detector import Detector
 from vadkit.predict.pipeline import EventExplainer, VideoPrediction
-from vadkit.train.experiment import seed_splits
 from vadkit.types import Event
 
 STATISTICS_STEM = "normal-statistics"
@@ -67,9 +66,7 @@ def run_normal_statistics(detector: Detector) -> NormalStatistics:
     stem = detector.run_dir / f"seed-{detector.seed}" / STATISTICS_STEM
     if stem.with_suffix(".json").is_file():
         return NormalStatistics.load(stem)
-    config = run_config(detector.run_dir)
-    data = config.dataset_spec().load(config.evaluation_protocol())
-    fitted, _ = seed_splits(config, detector.seed, data.train)
+    fitted, _ = run_splits(detector)
     normal = (fitted.load(video) for video in fitted if video.label == 0)
     statistics = fit_normal_statistics(normal, dict(detector.extractor.config))
     statistics.save(stem)

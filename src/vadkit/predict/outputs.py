@@ -70,7 +70,7 @@ def prediction_document(prediction: VideoPrediction, detector: Detector) -> dict
             "checkpoint_path": str(detector.checkpoint_path),
             "extractor": {
                 "name": detector.extractor.name,
-                "config_hash": detector.extractor.create().config_hash(),
+                "config_hash": prediction.extractor_hash,
             },
             "classes": prediction.classes,
         },

@@ -68,6 +68,7 @@ class VideoPrediction:
         classes: the class names of a class-aware model (index 0 normal), else ``None``.
         class_scores: ``(n, C)`` class probabilities per frame, else ``None``.
         features: the extractor's ``(T, D)`` or ``(T, crops, D)`` features.
+        extractor_hash: :meth:`~vadkit.features.base.Extractor.config_hash` of the extractor that made them.
         events: the events found, with their explanations.
         threshold: the alarm threshold used.
     """
@@ -81,6 +82,7 @@ class VideoPrediction:
     classes: list[str] | None
     class_scores: np.ndarray | None
     features: np.ndarray
+    extractor_hash: str
     events: tuple[Event, ...]
     threshold: Threshold
 
@@ -150,11 +152,7 @@ def predict_video(
     classes = detector.classes
     per_class = detector.class_scores(features, video)
     class_scores = None if per_class is None else _frames(per_class, info.num_frames, snippet, video)
-    margin = 0.0 if events.low is None else events.high - events.low
-    settings = replace(
-        events, high=threshold.value, low=None if events.low is None else threshold.value - margin
-    )
-    found = detect_events(FrameScores(video, frame_scores, info.fps), settings)
+    found = detect_events(FrameScores(video, frame_scores, info.fps), events.at_threshold(threshold.value))
     prediction = VideoPrediction(
         video=video,
         source=source,
@@ -165,6 +163,7 @@ def predict_video(
         classes=classes,
         class_scores=None if class_scores is None else class_scores.astype(np.float32),
         features=features,
+        extractor_hash=extractor.config_hash(),
         events=(),
         threshold=threshold,
     )
